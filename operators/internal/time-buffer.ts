@@ -1,0 +1,74 @@
+/**
+ * Buffered rows of one input of a multi-input operator, waiting for the progress gate.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { concatBatches } from '../../src/batch/concat';
+import { MAX_TIME } from '../../src/batch/time';
+import { upperBound } from '../../src/kernels/search';
+
+/** Rows taken from a `TimeBuffer`: one batch and its times. */
+export interface TimedRows {
+  readonly batch: RecordBatch;
+  readonly times: BigInt64Array;
+}
+
+/**
+ * A FIFO of sorted batches and their times. `takeThrough(t)` removes and returns every
+ * row with time `<= t` as one batch (zero-copy when it comes from one batch). Holds only
+ * rows not yet released: memory is bounded by the rows above the gate's frontier.
+ */
+export class TimeBuffer {
+  private batches: RecordBatch[] = [];
+  private times: BigInt64Array[] = [];
+  private rows = 0;
+
+  get length(): number {
+    return this.rows;
+  }
+
+  push(batch: RecordBatch, times: BigInt64Array): void {
+    if (batch.numRows === 0) return;
+    this.batches.push(batch);
+    this.times.push(times);
+    this.rows += batch.numRows;
+  }
+
+  /** Removes and returns the rows with time `<= upTo` (all rows for `MAX_TIME`), or `undefined`. */
+  takeThrough(upTo: bigint): TimedRows | undefined {
+    const bs = this.batches;
+    const ts = this.times;
+    let k = 0;
+    let cut = 0;
+    // whole batches first, then part of one
+    while (k < bs.length && (upTo === MAX_TIME || ts[k][ts[k].length - 1] <= upTo)) k++;
+    if (k < bs.length) cut = upperBound(ts[k], upTo);
+    if (k === 0 && cut === 0) return undefined;
+    const outB: RecordBatch[] = bs.slice(0, k);
+    const outT: BigInt64Array[] = ts.slice(0, k);
+    if (cut > 0) {
+      outB.push(bs[k].slice(0, cut));
+      outT.push(ts[k].subarray(0, cut));
+      bs[k] = bs[k].slice(cut);
+      ts[k] = ts[k].subarray(cut);
+    }
+    this.batches = bs.slice(k);
+    this.times = ts.slice(k);
+    let n = 0;
+    for (const t of outT) n += t.length;
+    this.rows -= n;
+    if (outB.length === 1) return { batch: outB[0], times: outT[0] };
+    const times = new BigInt64Array(n);
+    let o = 0;
+    for (const t of outT) {
+      times.set(t, o);
+      o += t.length;
+    }
+    return { batch: concatBatches(outB), times };
+  }
+
+  clear(): void {
+    this.batches = [];
+    this.times = [];
+    this.rows = 0;
+  }
+}
