@@ -1,0 +1,44 @@
+/**
+ * `weir/testing`: helpers for testing pipelines over record batches. Does not import
+ * vitest; the vitest matchers (`toEqualBatch`, `toEqualBatches`) live in
+ * `src/testing/vitest.ts`, imported on their own.
+ */
+
+// Schema shorthands
+export {
+  type IntName,
+  type TimestampUnitName,
+  type TypeShorthand,
+  type TypeSpec,
+  type SchemaSpec,
+  DICTIONARY_ID_BASE,
+  dictionaryTypeFor,
+  parseShorthand,
+  fieldFor,
+} from './schema';
+
+// Batch builders
+export { type Cell, type Columns, type Row, batch, rows, emptyBatch, table, split, batches, parseIsoNs } from './builders';
+
+// Reading batches back
+export { type BatchSource, toColumns, toRows, formatValue } from './read';
+
+// Matchers
+export {
+  type BatchEqualOptions,
+  type BatchDiff,
+  BatchAssertionError,
+  expectBatchEqual,
+  expectBatchesEqual,
+  diffBatch,
+  diffBatches,
+  diffSchema,
+  diffValues,
+  sameType,
+  typeName,
+} from './match';
+
+// Marble tests (RxJS TestScheduler with batch values)
+export { createBatchTestScheduler, marbleTest, assertFramesEqual } from './marbles';
+
+// replay marbles and parity helpers: see replay.ts / parity.ts (added with the drivers)
