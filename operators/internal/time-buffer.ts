@@ -4,6 +4,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { concatBatches } from '../../src/batch/concat';
 import { MAX_TIME } from '../../src/batch/time';
+import { sliceBatch } from '../../src/batch/build';
 import { upperBound } from '../../src/kernels/search';
 
 /** Rows taken from a `TimeBuffer`: one batch and its times. */
@@ -46,9 +47,9 @@ export class TimeBuffer {
     const outB: RecordBatch[] = bs.slice(0, k);
     const outT: BigInt64Array[] = ts.slice(0, k);
     if (cut > 0) {
-      outB.push(bs[k].slice(0, cut));
+      outB.push(sliceBatch(bs[k], 0, cut));
       outT.push(ts[k].subarray(0, cut));
-      bs[k] = bs[k].slice(cut);
+      bs[k] = sliceBatch(bs[k], cut);
       ts[k] = ts[k].subarray(cut);
     }
     this.batches = bs.slice(k);

@@ -44,7 +44,48 @@ export function makeBatch(schema: Schema, children: readonly Data[], length?: nu
     }
   }
   const data = makeData({ type: new Struct(schema.fields as Field[]), length: n, nullCount: 0, children: children as Data[] });
-  return new RecordBatch(schema, data);
+  return recordBatch(schema, data);
+}
+
+/**
+ * Whether `RecordBatch` instances are plain `{ schema, data, _metadata }` objects in the
+ * installed apache-arrow (true for 21.x), so that `recordBatch` may build one without the
+ * constructor's per-call schema rebuild. Checked once, at load.
+ */
+const FAST_BATCHES = (() => {
+  try {
+    const probe = new RecordBatch(new Schema([]), makeData({ type: new Struct([]), length: 0, nullCount: 0, children: [] }));
+    const keys = Object.keys(probe).sort().join(',');
+    return keys === '_metadata,data,schema';
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * A `RecordBatch` over a struct `Data` whose children already match `schema` (same count,
+ * same lengths, same types): keeps `schema` as the very same object (apache-arrow's
+ * constructor rebuilds the schema on every call, which costs microseconds per batch and
+ * makes every batch's schema a new object). Falls back to the constructor if the
+ * installed apache-arrow lays out record batches differently.
+ */
+export function recordBatch(schema: Schema, data: Data<Struct>, metadata?: Map<string, string>): RecordBatch {
+  if (!FAST_BATCHES) return new RecordBatch(schema, data, metadata);
+  const b = Object.create(RecordBatch.prototype) as { schema: Schema; data: Data<Struct>; _metadata: Map<string, string> };
+  b.schema = schema;
+  b.data = data;
+  b._metadata = metadata ?? new Map();
+  return b as unknown as RecordBatch;
+}
+
+/**
+ * Rows `[begin, end)` of a batch, zero-copy, keeping the batch's schema object. About 6×
+ * cheaper than `RecordBatch.slice` (no `Vector` wrapper, no schema rebuild).
+ */
+export function sliceBatch(batch: RecordBatch, begin: number, end: number = batch.numRows): RecordBatch {
+  if (begin === 0 && end === batch.numRows) return batch;
+  const data = batch.data.slice(begin, end - begin) as Data<Struct>;
+  return recordBatch(batch.schema, data, (batch as unknown as { _metadata?: Map<string, string> })._metadata);
 }
 
 /**

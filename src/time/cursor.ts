@@ -5,6 +5,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { StreamValidator } from '../batch/validate';
 import { lowerBound } from '../kernels/search';
+import { sliceBatch } from '../batch/build';
 import { type BatchIterator, type ReplayInput, batchIterator } from '../sources/input';
 
 export class ReplayCursor {
@@ -91,7 +92,7 @@ export class ReplayCursor {
     if (stop === from) return undefined;
     this.delivered += stop - from;
     this.last = times[stop - 1];
-    return from === 0 && stop === n ? batch : batch.slice(from, stop);
+    return from === 0 && stop === n ? batch : sliceBatch(batch, from, stop);
   }
 
 
