@@ -1,0 +1,179 @@
+/**
+ * Gathering rows of record batches and columns by index.
+ */
+import { Data, type DataType, type RecordBatch, Type, type Vector } from 'apache-arrow';
+import { ColumnTypeError, InvalidOptionError } from '../errors';
+import { bitmapBytes } from '../kernels/bitmap';
+import {
+  type FixedArray,
+  type Indices,
+  firstOutOfRange,
+  gatherBits,
+  gatherFixed,
+  gatherLargeVarBinary,
+  gatherVarBinary,
+  hasNegative,
+  validityOfIndices,
+} from '../kernels/gather';
+import { makeBatch } from './build';
+
+export type { Indices } from '../kernels/gather';
+
+/** The column types that `takeRows`, `filterRows` and `concatBatches` support. */
+export const SUPPORTED_GATHER_TYPES =
+  'Null, Bool, Int (8-64 bit), Float, Decimal, Date, Time, Timestamp, Interval, Duration, FixedSizeBinary, ' +
+  'Utf8, LargeUtf8, Binary, LargeBinary, Dictionary, and Struct of these';
+
+const EMPTY_BITMAP = new Uint8Array(0);
+
+/**
+ * A `Data` at offset 0 from its buffers (`new Data` directly: `makeData` would copy or
+ * re-derive lengths). `nullBitmap` is an empty array when there are no nulls, as
+ * `makeData` does.
+ */
+export function newData<T extends DataType>(
+  type: T,
+  length: number,
+  nullCount: number,
+  nullBitmap: Uint8Array | null,
+  values?: unknown,
+  valueOffsets?: Int32Array | BigInt64Array,
+  children?: Data[],
+  dictionary?: Vector,
+): Data<T> {
+  const buffers = [valueOffsets, values, nullCount > 0 && nullBitmap ? nullBitmap : EMPTY_BITMAP, undefined];
+  return new Data(type, 0, length, nullCount > 0 ? nullCount : 0, buffers as never, children ?? [], dictionary);
+}
+
+/** Whether a type id stores one fixed-width value (times `stride` elements) per row in `values`. */
+export function isFixedWidth(typeId: Type): boolean {
+  switch (typeId) {
+    case Type.Int:
+    case Type.Float:
+    case Type.Decimal:
+    case Type.Date:
+    case Type.Time:
+    case Type.Timestamp:
+    case Type.Interval:
+    case Type.Duration:
+    case Type.FixedSizeBinary:
+    case Type.Dictionary:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A fresh typed array of the same kind as `like`. */
+export function allocLike<T extends FixedArray>(like: T, length: number): T {
+  return new (like.constructor as new (n: number) => T)(length);
+}
+
+function unsupported(type: DataType, column: string | undefined): ColumnTypeError {
+  return new ColumnTypeError('Unsupported column type for gathering rows', {
+    ...(column !== undefined ? { column } : {}),
+    expected: SUPPORTED_GATHER_TYPES,
+    actual: String(type),
+  });
+}
+
+/** The gather with the negative-index check already done (once per batch, not per column). */
+function gatherData(data: Data, indices: Indices, n: number, negatives: boolean, column?: string): Data {
+  const type = data.type;
+  if (type.typeId === Type.Null) return newData(type, n, n, null);
+
+  // Validity.
+  let nullBitmap: Uint8Array | null = null;
+  let nullCount = 0;
+  if (data.nullCount > 0) {
+    nullBitmap = new Uint8Array(bitmapBytes(n));
+    nullCount = n - gatherBits(data.nullBitmap, data.offset, indices, n, nullBitmap, negatives);
+  } else if (negatives) {
+    const v = validityOfIndices(indices, n);
+    nullBitmap = v.bitmap;
+    nullCount = v.nulls;
+  }
+
+  const typeId = type.typeId as Type;
+  if (isFixedWidth(typeId)) {
+    const values = data.values as FixedArray;
+    const stride = data.stride;
+    const out = gatherFixed(values, stride, indices, n, allocLike(values, n * stride), negatives);
+    return newData(type, n, nullCount, nullBitmap, out, undefined, undefined, data.dictionary);
+  }
+  switch (typeId) {
+    case Type.Bool: {
+      const out = new Uint8Array(bitmapBytes(n));
+      gatherBits(data.values as Uint8Array, data.offset, indices, n, out, negatives);
+      return newData(type, n, nullCount, nullBitmap, out);
+    }
+    case Type.Utf8:
+    case Type.Binary: {
+      const { offsets, bytes } = gatherVarBinary(data.valueOffsets as Int32Array, data.values as Uint8Array, indices, n);
+      return newData(type, n, nullCount, nullBitmap, bytes, offsets);
+    }
+    case Type.LargeUtf8:
+    case Type.LargeBinary: {
+      const { offsets, bytes } = gatherLargeVarBinary(
+        data.valueOffsets as unknown as BigInt64Array,
+        data.values as Uint8Array,
+        indices,
+        n,
+      );
+      return newData(type, n, nullCount, nullBitmap, bytes, offsets);
+    }
+    case Type.Struct: {
+      const children = data.children.map((c) => gatherData(c, indices, n, negatives, column));
+      return newData(type, n, nullCount, nullBitmap, undefined, undefined, children);
+    }
+    default:
+      throw unsupported(type, column);
+  }
+}
+
+/**
+ * The rows `indices[0..length)` of one column, as new contiguous buffers of the same type
+ * (a Dictionary column keeps its dictionary and gathers only its keys). A negative index
+ * (possible in an `Int32Array`) gives a null row. Indices are not range-checked here: use
+ * `takeRows` for that.
+ *
+ * @example
+ * takeData(vectorFromArray(['a', 'b', 'c']).data[0], Int32Array.of(2, -1, 0)) // ['c', null, 'a']
+ */
+export function takeData<T extends DataType>(data: Data<T>, indices: Indices, length: number = indices.length): Data<T> {
+  return gatherData(data, indices, length, hasNegative(indices, length)) as Data<T>;
+}
+
+/**
+ * The rows `indices[0..length)` of a batch (gathered, in that order, repeats allowed), with
+ * the same schema. Every column is copied into new contiguous buffers; nulls are kept. A
+ * negative index in an `Int32Array` gives a row of nulls in every column (the schema is
+ * not changed: a caller that uses this declares its fields nullable itself).
+ *
+ * Dispatches on type once per column. Throws `InvalidOptionError` (option `indices`) for an
+ * index `>= batch.numRows`, and `ColumnTypeError` naming the column for an unsupported type
+ * (List, Map, Union, view types).
+ *
+ * @example
+ * takeRows(batch, Int32Array.of(3, 0, 0)) // rows 3, 0 and 0 of batch
+ */
+export function takeRows(batch: RecordBatch, indices: Indices, length: number = indices.length): RecordBatch {
+  if (length > indices.length || length < 0) {
+    throw new InvalidOptionError('length', `expected at most ${indices.length} (the number of indices), got ${length}`);
+  }
+  const rows = batch.numRows;
+  const bad = firstOutOfRange(indices, length, rows);
+  if (bad >= 0) {
+    throw new InvalidOptionError('indices', `index ${indices[bad]} at position ${bad} is out of range for a batch of ${rows} rows`);
+  }
+  return gatherBatch(batch, indices, length, hasNegative(indices, length));
+}
+
+/** `takeRows` without the index checks (the caller made the indices). */
+export function gatherBatch(batch: RecordBatch, indices: Indices, n: number, negatives: boolean): RecordBatch {
+  const fields = batch.schema.fields;
+  const columns = batch.data.children;
+  const out = new Array<Data>(columns.length);
+  for (let j = 0; j < columns.length; j++) out[j] = gatherData(columns[j], indices, n, negatives, fields[j].name);
+  return makeBatch(batch.schema, out, n);
+}

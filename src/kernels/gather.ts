@@ -1,0 +1,290 @@
+/**
+ * Gathers and copies over column buffers: fixed-width values, bit-packed values and
+ * validity, variable-width (offsets + bytes) values. Pure typed-array code: no RxJS, no
+ * Arrow objects.
+ *
+ * Row indices are `Int32Array | Uint32Array`. A negative index (only possible in an
+ * `Int32Array`) stands for "no row": it gathers a zero value and an unset validity bit.
+ */
+import { bitmapBytes } from './bitmap';
+
+/** Row indices for gathers. */
+export type Indices = Int32Array | Uint32Array;
+
+/** Any typed array that holds fixed-width values. */
+export type FixedArray =
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** Whether any of `indices[0..n)` is negative. */
+export function hasNegative(indices: Indices, n: number): boolean {
+  if (indices instanceof Uint32Array) return false;
+  for (let i = 0; i < n; i++) if (indices[i] < 0) return true;
+  return false;
+}
+
+/**
+ * The first position `i < n` whose index is `>= rows` (out of range), or -1.
+ * Negative indices are allowed (they gather nulls).
+ */
+export function firstOutOfRange(indices: Indices, n: number, rows: number): number {
+  for (let i = 0; i < n; i++) if (indices[i] >= rows) return i;
+  return -1;
+}
+
+/**
+ * `out[i * stride + s] = values[indices[i] * stride + s]` for `i < n`. A negative index
+ * leaves `out` zero at that row (`out` must be freshly allocated).
+ */
+export function gatherFixed<T extends FixedArray>(
+  values: T,
+  stride: number,
+  indices: Indices,
+  n: number,
+  out: T,
+  negatives: boolean,
+): T {
+  if (stride === 1) {
+    if (!negatives) {
+      // Hand-written hot loop.
+      for (let i = 0; i < n; i++) out[i] = values[indices[i]];
+    } else {
+      for (let i = 0; i < n; i++) {
+        const j = indices[i];
+        if (j >= 0) out[i] = values[j];
+      }
+    }
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    const j = indices[i];
+    if (j < 0) continue;
+    const src = j * stride;
+    const dst = i * stride;
+    for (let s = 0; s < stride; s++) out[dst + s] = values[src + s];
+  }
+  return out;
+}
+
+/**
+ * Gathers bits: bit `i` of `out` (from bit 0) = bit `offset + indices[i]` of `bits`; a
+ * negative index gives an unset bit. `out` must be zero-filled. Returns the number of set
+ * bits written.
+ */
+export function gatherBits(
+  bits: Uint8Array,
+  offset: number,
+  indices: Indices,
+  n: number,
+  out: Uint8Array,
+  negatives: boolean,
+): number {
+  let set = 0;
+  if (!negatives) {
+    for (let i = 0; i < n; i++) {
+      const p = offset + indices[i];
+      const bit = (bits[p >> 3] >> (p & 7)) & 1;
+      out[i >> 3] |= bit << (i & 7);
+      set += bit;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const j = indices[i];
+      if (j < 0) continue;
+      const p = offset + j;
+      const bit = (bits[p >> 3] >> (p & 7)) & 1;
+      out[i >> 3] |= bit << (i & 7);
+      set += bit;
+    }
+  }
+  return set;
+}
+
+/**
+ * The validity bitmap of gathered rows when the source has no nulls: bit `i` is set
+ * unless `indices[i]` is negative. Returns the bitmap and its null count.
+ */
+export function validityOfIndices(indices: Indices, n: number): { bitmap: Uint8Array; nulls: number } {
+  const bitmap = new Uint8Array(bitmapBytes(n));
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (indices[i] >= 0) bitmap[i >> 3] |= 1 << (i & 7);
+    else nulls++;
+  }
+  return { bitmap, nulls };
+}
+
+/** Variable-width values: `offsets` (re-based to row 0, length `n + 1`) into `bytes`. */
+export interface VarBinary<O extends Int32Array | BigInt64Array = Int32Array> {
+  offsets: O;
+  bytes: Uint8Array;
+}
+
+/** Copies `len` bytes; a byte loop for short values, `set` for long ones. */
+function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, to: number, len: number): void {
+  if (len < 16) {
+    for (let k = 0; k < len; k++) dst[to + k] = src[from + k];
+  } else {
+    dst.set(src.subarray(from, from + len), to);
+  }
+}
+
+/**
+ * Gathers variable-width values with 32-bit offsets. A negative index gives an empty
+ * value. Throws a `RangeError` if the result needs more than 2^31 - 1 bytes.
+ */
+export function gatherVarBinary(
+  offsets: Int32Array,
+  bytes: Uint8Array,
+  indices: Indices,
+  n: number,
+): VarBinary<Int32Array> {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const j = indices[i];
+    if (j >= 0) total += offsets[j + 1] - offsets[j];
+  }
+  if (total > 0x7fffffff) throw new RangeError(`Gathered values need ${total} bytes, more than 32-bit offsets address`);
+  const outOffsets = new Int32Array(n + 1);
+  const outBytes = new Uint8Array(total);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const j = indices[i];
+    if (j >= 0) {
+      const s = offsets[j];
+      const len = offsets[j + 1] - s;
+      copyBytes(bytes, s, outBytes, pos, len);
+      pos += len;
+    }
+    outOffsets[i + 1] = pos;
+  }
+  return { offsets: outOffsets, bytes: outBytes };
+}
+
+/** Gathers variable-width values with 64-bit offsets (LargeUtf8, LargeBinary). */
+export function gatherLargeVarBinary(
+  offsets: BigInt64Array,
+  bytes: Uint8Array,
+  indices: Indices,
+  n: number,
+): VarBinary<BigInt64Array> {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const j = indices[i];
+    if (j >= 0) total += Number(offsets[j + 1] - offsets[j]);
+  }
+  const outOffsets = new BigInt64Array(n + 1);
+  const outBytes = new Uint8Array(total);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const j = indices[i];
+    if (j >= 0) {
+      const s = Number(offsets[j]);
+      const len = Number(offsets[j + 1]) - s;
+      copyBytes(bytes, s, outBytes, pos, len);
+      pos += len;
+    }
+    outOffsets[i + 1] = BigInt(pos);
+  }
+  return { offsets: outOffsets, bytes: outBytes };
+}
+
+/**
+ * Writes `n + 1` offsets `src[i] - src[0] + base` to `dst` from position `at` (the
+ * concatenation of variable-width columns). Returns the last offset written.
+ */
+export function rebaseOffsets(src: Int32Array, n: number, dst: Int32Array, at: number, base: number): number {
+  const delta = base - src[0];
+  for (let i = 0; i <= n; i++) dst[at + i] = src[i] + delta;
+  return dst[at + n];
+}
+
+/** `rebaseOffsets` for 64-bit offsets. */
+export function rebaseLargeOffsets(src: BigInt64Array, n: number, dst: BigInt64Array, at: number, base: bigint): bigint {
+  const delta = base - src[0];
+  for (let i = 0; i <= n; i++) dst[at + i] = src[i] + delta;
+  return dst[at + n];
+}
+
+/** `out[i] = table[keys[i]]` for `i < n` (dictionary key translation); `out` is returned. */
+export function translateKeys<T extends Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array>(
+  keys: ArrayLike<number>,
+  table: Int32Array,
+  n: number,
+  out: T,
+  validity: Uint8Array | null,
+  validityOffset: number,
+): T {
+  if (validity === null) {
+    for (let i = 0; i < n; i++) out[i] = table[keys[i]];
+  } else {
+    // Keys under a null may be garbage: leave them 0.
+    for (let i = 0; i < n; i++) {
+      const p = validityOffset + i;
+      if ((validity[p >> 3] >> (p & 7)) & 1) out[i] = table[keys[i]];
+    }
+  }
+  return out;
+}
+
+/** The number of non-zero bytes in `mask[0..n)`. */
+export function countMask(mask: Uint8Array, n: number): number {
+  let c = 0;
+  for (let i = 0; i < n; i++) c += mask[i] !== 0 ? 1 : 0;
+  return c;
+}
+
+/** The positions of the non-zero bytes of `mask[0..n)`, `count` of them. */
+export function maskToIndices(mask: Uint8Array, n: number, count: number = countMask(mask, n)): Int32Array {
+  const out = new Int32Array(count);
+  let k = 0;
+  for (let i = 0; i < n; i++) if (mask[i] !== 0) out[k++] = i;
+  return out;
+}
+
+/**
+ * The positions `i < n` where bit `offset + i` of `bits` is set and, when `validity` is
+ * given, bit `validityOffset + i` of `validity` is set too (a null in a boolean mask does
+ * not keep its row).
+ */
+export function bitsToIndices(
+  bits: Uint8Array,
+  offset: number,
+  n: number,
+  validity: Uint8Array | null,
+  validityOffset: number,
+): Int32Array {
+  const tmp = new Int32Array(n);
+  let k = 0;
+  if (validity === null) {
+    for (let i = 0; i < n; i++) {
+      const p = offset + i;
+      if ((bits[p >> 3] >> (p & 7)) & 1) tmp[k++] = i;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const p = offset + i;
+      const q = validityOffset + i;
+      if ((bits[p >> 3] >> (p & 7)) & (validity[q >> 3] >> (q & 7)) & 1) tmp[k++] = i;
+    }
+  }
+  return tmp.slice(0, k);
+}
+
+/**
+ * When the sorted positions `indices[0..n)` form one run `a, a + 1, …, b - 1`, returns
+ * `[a, b)`; otherwise `null`. An empty list is the run `[0, 0)`.
+ */
+export function contiguousRun(indices: Indices, n: number): [number, number] | null {
+  if (n === 0) return [0, 0];
+  const a = indices[0];
+  return indices[n - 1] - a === n - 1 ? [a, a + n] : null;
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Field, Int32, List, Schema, makeData, RecordBatch, Struct, vectorFromArray } from 'apache-arrow';
+import { ColumnTypeError, InvalidOptionError } from '../../src/errors';
+import { takeData, takeRows } from '../../src/batch/take';
+import { allTypesBatch, ipcRoundTrip, pick, plain, plainColumns } from './fixtures';
+
+describe('takeRows', () => {
+  const batch = allTypesBatch(37);
+  const all = plainColumns(batch);
+
+  it('gathers rows of every column type in index order, repeats allowed, nulls kept', () => {
+    const idx = Int32Array.of(36, 0, 5, 5, 17, 2);
+    const out = takeRows(batch, idx);
+    expect(out.numRows).toBe(6);
+    expect(plainColumns(out)).toEqual(pick(all, idx));
+    expect(out.schema.fields.map((f) => f.name)).toEqual(batch.schema.fields.map((f) => f.name));
+    // Types are the same objects: a Dictionary column keeps its dictionary and id.
+    out.schema.fields.forEach((f, j) => expect(f.type).toBe(batch.schema.fields[j].type));
+    const dictIndex = batch.schema.fields.findIndex((f) => f.name === 'dict');
+    expect(out.data.children[dictIndex].dictionary).toBe(batch.data.children[dictIndex].dictionary);
+  });
+
+  it('accepts Uint32Array indices and a length shorter than the array', () => {
+    const idx = Uint32Array.of(3, 1, 4, 1, 5);
+    const out = takeRows(batch, idx, 3);
+    expect(plainColumns(out)).toEqual(pick(all, [3, 1, 4]));
+  });
+
+  it('gives a row of nulls for a negative index', () => {
+    const out = takeRows(batch, Int32Array.of(1, -1, 2));
+    const cols = plainColumns(out);
+    for (const [name, values] of Object.entries(cols)) {
+      expect(values[1], name).toBeNull();
+      expect([values[0], values[2]], name).toEqual([all[name][1], all[name][2]]);
+    }
+  });
+
+  it('works on sliced batches, including non-byte-aligned offsets', () => {
+    for (const [a, b] of [[3, 30], [8, 20], [13, 14], [1, 37]]) {
+      const s = batch.slice(a, b);
+      const idx = Int32Array.from({ length: b - a }, (_, i) => b - a - 1 - i);
+      expect(plainColumns(takeRows(s, idx))).toEqual(pick(plainColumns(s), idx));
+    }
+  });
+
+  it('works on IPC round-tripped batches', () => {
+    const [back] = ipcRoundTrip([batch]);
+    const idx = Int32Array.of(4, 9, 0);
+    expect(plainColumns(takeRows(back, idx))).toEqual(pick(all, idx));
+  });
+
+  it('gives zero rows for no indices, and handles an empty batch', () => {
+    const none = takeRows(batch, new Int32Array(0));
+    expect(none.numRows).toBe(0);
+    expect(none.schema.fields.length).toBe(batch.schema.fields.length);
+    const empty = batch.slice(0, 0);
+    expect(takeRows(empty, new Int32Array(0)).numRows).toBe(0);
+    expect(takeRows(empty, Int32Array.of(-1, -1)).numRows).toBe(2);
+  });
+
+  it('throws InvalidOptionError for out-of-range indices or a bad length', () => {
+    const err = (() => {
+      try {
+        takeRows(batch, Int32Array.of(0, 37));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidOptionError);
+    expect((err as InvalidOptionError).option).toBe('indices');
+    expect((err as Error).message).toContain('position 1');
+    expect(() => takeRows(batch, Int32Array.of(0), 2)).toThrow(InvalidOptionError);
+  });
+
+  it('throws ColumnTypeError naming an unsupported column', () => {
+    const listType = new List(new Field('item', new Int32(), true));
+    const list = vectorFromArray([[1], [2, 3]], listType).data[0];
+    const fields = [new Field('xs', listType, true)];
+    const b = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 2, children: [list] }));
+    try {
+      takeRows(b, Int32Array.of(0));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ColumnTypeError);
+      expect((e as ColumnTypeError).column).toBe('xs');
+    }
+  });
+
+  it('takeData gathers one column', () => {
+    const d = vectorFromArray(['a', 'b', 'c']).data[0];
+    expect(plain(takeData(d, Int32Array.of(2, -1, 0)))).toEqual(['c', null, 'a']);
+  });
+
+  it('identity indices give the same rows, for any slice (property)', () => {
+    fc.assert(
+      fc.property(fc.nat(37), fc.nat(37), (x, y) => {
+        const [a, b] = x <= y ? [x, y] : [y, x];
+        const s = batch.slice(a, b);
+        const idx = Int32Array.from({ length: b - a }, (_, i) => i);
+        expect(plainColumns(takeRows(s, idx))).toEqual(plainColumns(s));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('agrees with picking plain rows for random indices (property)', () => {
+    fc.assert(
+      fc.property(fc.nat(10), fc.array(fc.integer({ min: -1, max: 26 }), { maxLength: 30 }), (a, raw) => {
+        const s = batch.slice(a, a + 27);
+        const idx = Int32Array.from(raw);
+        expect(plainColumns(takeRows(s, idx))).toEqual(pick(plainColumns(s), idx));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
