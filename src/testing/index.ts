@@ -41,4 +41,8 @@ export {
 // Marble tests (RxJS TestScheduler with batch values)
 export { createBatchTestScheduler, marbleTest, assertFramesEqual } from './marbles';
 
-// replay marbles and parity helpers: see replay.ts / parity.ts (added with the drivers)
+// Marble tests on the replay clock
+export { type ReplayMarbleHelpers, type ReplayMarbleOptions, replayMarbles } from './replay-marbles';
+
+// batch == stream: the same output for any batch split, cycle, delivery order, and live
+export { type ParityOptions, expectParity } from './parity';
