@@ -94,17 +94,22 @@ export async function expectParity<K extends string>(
   const cutsArb = fc.array(fc.integer({ min: 1, max: maxRows }), { maxLength: 6 });
   const splitsArb = fc.tuple(...names.map(() => cutsArb));
   const cycleArb = fc.oneof(fc.constantFrom(...cycles), fc.integer({ min: 1, max: 120_000 }));
-  await fc.assert(
-    fc.asyncProperty(splitsArb, cycleArb, fc.shuffledSubarray(names, { minLength: names.length }), async (splits, cycle, order) => {
+  const property = fc.asyncProperty(splitsArb, cycleArb, fc.shuffledSubarray(names, { minLength: names.length }), async (splits, cycle, order) => {
       const parts = Object.fromEntries(names.map((n, i) => [n, cut(whole[n], splits[i])])) as Record<K, RecordBatch[]>;
       const got = await run(pipeline, parts, { ...base, ...(cycle !== undefined ? { cycle } : {}), order });
       compare(got, `replay with cycle ${String(cycle ?? 'default')}, order ${order.join(',')}, splits ${JSON.stringify(splits)}`);
       if (options.live !== false && options.start === undefined && options.end === undefined) {
         compare(await pushLive(pipeline, parts, options.time), `live with splits ${JSON.stringify(splits)}`);
       }
-    }),
-    { numRuns: options.runs ?? 30, ...(options.seed !== undefined ? { seed: options.seed } : {}) },
-  );
+    });
+  try {
+    await fc.assert(property, { numRuns: options.runs ?? 30, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  } catch (e) {
+    // fast-check keeps the failing case's own error as `cause`: put its text in the message
+    const cause = (e as { cause?: unknown }).cause;
+    if (cause instanceof Error) (e as Error).message = `${cause.message}\n${(e as Error).message}`;
+    throw e;
+  }
 }
 
 /** Pushes every input's batches into `live`, ordered by their first row's time, one instant each. */
