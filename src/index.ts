@@ -1,0 +1,77 @@
+/**
+ * weir: one RxJS operator chain over Apache Arrow record batches, the same results as a
+ * backtest over history (virtual time) and live.
+ */
+
+// Errors
+export {
+  type ErrorLocation,
+  WeirError,
+  MissingColumnError,
+  ColumnTypeError,
+  NullTimeError,
+  TimeOrderError,
+  SchemaChangeError,
+  NotARecordBatchError,
+  UnknownInputError,
+  InvalidOptionError,
+  LateDataError,
+  RunError,
+  ExpressionError,
+} from './errors';
+
+// Batch
+export { makeBatch, fixedData, recordBatch, sliceBatch, schemaWith, countNulls } from './batch/build';
+export {
+  type TimeColumn,
+  type TimeEncoding,
+  MIN_TIME,
+  MAX_TIME,
+  resolveTimeColumn,
+  timeEncodingOf,
+  timeValuesNs,
+  nsToMs,
+  msToNs,
+  toNs,
+  formatNs,
+} from './batch/time';
+export { StreamValidator, sameSchema } from './batch/validate';
+export { sliceByTime, timeRange } from './batch/slice';
+export { concatBatches } from './batch/concat';
+export { takeRows } from './batch/take';
+export { filterRows } from './batch/filter';
+export { KeyEncoder, KeyDictionary, NULL_CODE } from './batch/keys';
+
+// Time
+export type { Clock, TimerHandle } from './time/clock';
+export { ReplayScheduler } from './time/replay-scheduler';
+export { LiveScheduler } from './time/live-scheduler';
+export { toSchedulerLike } from './time/rx-adapter';
+export { ProgressHub, type ProgressListener } from './time/progress';
+export { ProgressGate, type ProgressGateOptions, type LatePolicy } from './time/gate';
+export { type RunContext, currentRun } from './time/run';
+export { type DurationLike, durationToNs } from './time/duration';
+export {
+  replay,
+  type ReplayOptions,
+  type RunProgress,
+  type Pipeline,
+  type PipelineInputs,
+  type PipelineOutput,
+  type RunResult,
+} from './time/replay';
+export { live, type LiveOptions } from './time/live';
+
+// Sources
+export { readIPC } from './sources/ipc';
+export { type ReplayInput } from './sources/input';
+export { rowsToBatches, type RowsToBatchesOptions } from './sources/rows';
+
+// Expressions
+export * from './expr/index';
+
+// Operators
+export { select } from '../operators/select';
+export { withColumns } from '../operators/withColumns';
+export { filter } from '../operators/filter';
+export { mergeSorted, type MergeSortedOptions } from '../operators/mergeSorted';
