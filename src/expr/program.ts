@@ -1,0 +1,523 @@
+/**
+ * A compiled set of expressions for one input schema: the typed trees, the string-output
+ * layouts, and the generated loops (one per null-pattern variant, built on first use). Per
+ * batch it reads the input columns, builds the per-batch auxiliary values (dictionary
+ * comparison tables, combined dictionaries), runs the loop once, and wraps the outputs in
+ * `Data` with explicit lengths.
+ */
+import {
+  type Data,
+  type DataType,
+  type Field,
+  type RecordBatch,
+  type Schema,
+  type Vector,
+  Dictionary,
+  Int32,
+  Null,
+  Type,
+  Utf8,
+  makeData,
+  makeVector,
+} from 'apache-arrow';
+import { ExpressionError } from '../errors';
+import { fixedData } from '../batch/build';
+import {
+  compareBytes,
+  compareToLiteral,
+  concatUtf8,
+  dictionaryCompareTable,
+  equalBytes,
+  equalsLiteral,
+  gatherUtf8,
+  indexOfString,
+  validityTable,
+} from '../kernels/exprStrings';
+import type { ExprNode } from './expr';
+import { type AuxRegistry, Generator, type SinkSpec, type StringSinkLayout } from './codegen';
+import { Inferer, type Slot, type TNode } from './infer';
+import { arrowTypeOf, sameType, typeName, valueTypeOf } from './types';
+
+type Props = Parameters<typeof makeData>[0];
+const make = (props: Record<string, unknown>): Data => makeData(props as unknown as Props) as unknown as Data;
+
+const HELPERS = { compareBytes, equalBytes, compareToLiteral, equalsLiteral };
+const encoder = new TextEncoder();
+
+// ---- decoded dictionaries ------------------------------------------------------------
+
+/** A dictionary's strings as one offsets/bytes pair, decoded once per dictionary object. */
+interface DictView {
+  readonly offsets: Int32Array;
+  readonly bytes: Uint8Array;
+  readonly size: number;
+  /** Per-entry validity (1/0) when the dictionary holds nulls, else null. */
+  readonly valid: Uint8Array | null;
+  /** The dictionary vector, when it is a single chunk (reusable as is). */
+  readonly single: Vector | null;
+  readonly tables: Map<string, Uint8Array>;
+}
+
+const views = new WeakMap<object, DictView>();
+
+function dictView(data: Data): DictView {
+  const dict = data.dictionary as Vector;
+  let view = views.get(dict);
+  if (view) return view;
+  const chunks = dict.data as Data[];
+  const parts = chunks.map((c) => ({
+    offsets: c.length === 0 ? new Int32Array(1) : (c.valueOffsets as Int32Array),
+    bytes: (c.values as Uint8Array) ?? new Uint8Array(0),
+    size: c.length,
+  }));
+  const hasNulls = chunks.some((c) => c.nullCount > 0);
+  let valid: Uint8Array | null = null;
+  if (hasNulls) {
+    valid = new Uint8Array(dict.length).fill(1);
+    let at = 0;
+    for (const c of chunks) {
+      if (c.nullCount > 0) valid.set(validityTable(c.nullBitmap!, c.offset, c.length), at);
+      at += c.length;
+    }
+  }
+  if (parts.length === 1) {
+    view = { ...parts[0], valid, single: dict, tables: new Map() };
+  } else {
+    const joined = concatUtf8(parts);
+    view = { offsets: joined.offsets, bytes: joined.bytes, size: dict.length, valid, single: null, tables: new Map() };
+  }
+  views.set(dict, view);
+  return view;
+}
+
+// ---- per-batch context ---------------------------------------------------------------
+
+class BatchContext {
+  readonly memo = new Map<string, unknown>();
+  private readonly dictViews: (DictView | undefined)[] = [];
+
+  constructor(
+    readonly batch: RecordBatch,
+    readonly n: number,
+    readonly data: readonly Data[],
+  ) {}
+
+  view(slot: number): DictView {
+    return (this.dictViews[slot] ??= dictView(this.data[slot]));
+  }
+
+  once<T>(key: string, f: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const v = f();
+    this.memo.set(key, v);
+    return v;
+  }
+}
+
+/** The auxiliary values of a program, built per batch. */
+class Aux implements AuxRegistry {
+  readonly names: string[] = [];
+  readonly builders: ((ctx: BatchContext) => unknown)[] = [];
+  private readonly byKey = new Map<string, string>();
+
+  add(key: string, build: (ctx: BatchContext) => unknown): string {
+    let name = this.byKey.get(key);
+    if (!name) {
+      name = `x${this.names.length}`;
+      this.names.push(name);
+      this.builders.push(build);
+      this.byKey.set(key, name);
+    }
+    return name;
+  }
+
+  bytes(slot: Slot): string {
+    return this.add(`bytes:${slot.id}`, (ctx) => ctx.data[slot.id].values);
+  }
+  dictOffsets(slot: Slot): string {
+    return this.add(`doff:${slot.id}`, (ctx) => ctx.view(slot.id).offsets);
+  }
+  dictBytes(slot: Slot): string {
+    return this.add(`dbytes:${slot.id}`, (ctx) => ctx.view(slot.id).bytes);
+  }
+  dictTable(slot: Slot, op: number, lit: string): string {
+    const bytes = encoder.encode(lit);
+    const key = `${op}:${lit}`;
+    return this.add(`dtab:${slot.id}:${key}`, (ctx) => {
+      const v = ctx.view(slot.id);
+      let t = v.tables.get(key);
+      if (!t) {
+        t = dictionaryCompareTable(v.offsets, v.bytes, v.size, bytes, op);
+        v.tables.set(key, t);
+      }
+      return t;
+    });
+  }
+  literalBytes(lit: string): string {
+    const bytes = encoder.encode(lit);
+    return this.add(`lit:${lit}`, () => bytes);
+  }
+}
+
+// ---- outputs -------------------------------------------------------------------------
+
+/** One output column of a program. */
+export interface ProgramOutput {
+  readonly name: string;
+  /** The Arrow type of the output. */
+  readonly type: DataType;
+  /** For an output that is an input column passed through: its field. */
+  readonly field: Field | null;
+}
+
+type OutputPlan =
+  | { readonly kind: 'pass'; readonly slot: Slot }
+  | { readonly kind: 'null' }
+  | { readonly kind: 'value'; readonly sink: number; readonly type: DataType }
+  | { readonly kind: 'dict'; readonly sink: number; readonly type: DataType; readonly slots: readonly Slot[]; readonly lits: readonly string[] }
+  | { readonly kind: 'utf8'; readonly sink: number; readonly type: DataType; readonly sources: readonly (Slot | string)[] };
+
+interface Variant {
+  readonly fn: (...args: unknown[]) => number[];
+  readonly nullable: readonly boolean[];
+}
+
+/** Removes aliases. */
+function strip(n: ExprNode): ExprNode {
+  return n.kind === 'alias' ? strip(n.arg) : n;
+}
+
+/** The string leaves in value position of a string-typed node. */
+function stringLeaves(n: TNode, out: { slots: Slot[]; lits: string[]; utf8: boolean }): void {
+  switch (n.k) {
+    case 'slot':
+      if (!out.slots.includes(n.slot)) out.slots.push(n.slot);
+      if (!(n.slot.vt.k === 'str' && n.slot.vt.dict)) out.utf8 = true;
+      return;
+    case 'lit':
+      if (typeof n.value === 'string' && !out.lits.includes(n.value)) out.lits.push(n.value);
+      return;
+    case 'fill':
+      stringLeaves(n.a, out);
+      stringLeaves(n.b, out);
+      return;
+    case 'cast':
+      if (n.t.k === 'str' && !n.t.dict) out.utf8 = true;
+      stringLeaves(n.a, out);
+      return;
+    case 'when':
+      for (const t of n.thens) stringLeaves(t, out);
+      stringLeaves(n.other, out);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Expressions compiled against one schema. `mode: 'values'` computes one column per root;
+ * `mode: 'filter'` computes the selection of rows where the single root is true.
+ */
+export class Program {
+  readonly outputs: readonly ProgramOutput[];
+  private readonly slots: readonly Slot[];
+  private readonly plans: readonly OutputPlan[];
+  private readonly sinks: readonly SinkSpec[];
+  private readonly aux = new Aux();
+  private readonly variants = new Map<string, Variant>();
+  private readonly nullType = new Null();
+
+  constructor(
+    private readonly op: string,
+    schema: Schema,
+    roots: readonly { readonly name: string; readonly node: ExprNode }[],
+    private readonly mode: 'values' | 'filter',
+  ) {
+    const inferer = new Inferer(op, schema);
+    const sinks: SinkSpec[] = [];
+    const plans: OutputPlan[] = [];
+    const outputs: ProgramOutput[] = [];
+    for (const { name, node } of roots) {
+      const t = inferer.infer(node, name);
+      if (mode === 'filter') {
+        if (t.t.k !== 'bool' && t.t.k !== 'null') {
+          const actual = typeName(t.t);
+          throw t.k === 'slot'
+            ? inferer.typeErrorFor(`the predicate must be Bool`, t, 'Bool')
+            : new ExpressionError(`${op}: the predicate must be Bool`, { expected: 'Bool', actual });
+        }
+        sinks.push({ kind: 'select', node: t });
+        continue;
+      }
+      const stripped = strip(node);
+      if (t.k === 'slot' && (stripped.kind === 'col' || stripped.kind === 'fn')) {
+        plans.push({ kind: 'pass', slot: t.slot });
+        outputs.push({ name, type: t.slot.type, field: t.slot.field ?? null });
+      } else if (t.t.k === 'null') {
+        plans.push({ kind: 'null' });
+        outputs.push({ name, type: this.nullType, field: null });
+      } else if (t.t.k === 'str') {
+        const leaves = { slots: [] as Slot[], lits: [] as string[], utf8: false };
+        stringLeaves(t, leaves);
+        const s = sinks.length;
+        if (!leaves.utf8 && leaves.slots.length > 0) {
+          const type = new Dictionary(new Utf8(), new Int32());
+          const slotBase = new Map<number, string>();
+          const litIndex = new Map<string, string>();
+          const build = (ctx: BatchContext) => this.dictionaryOutput(ctx, s, leaves.slots, leaves.lits);
+          leaves.slots.forEach((sl, k) => slotBase.set(sl.id, this.aux.add(`dbase:${s}:${sl.id}`, (ctx) => build(ctx).bases[k])));
+          leaves.lits.forEach((l, k) => litIndex.set(l, this.aux.add(`dlit:${s}:${k}`, (ctx) => build(ctx).lits[k])));
+          const layout: StringSinkLayout = { mode: 'dict', sources: 0, slotSource: new Map(), litSource: new Map(), slotBase, litIndex };
+          sinks.push({ kind: 'string', node: t, layout });
+          plans.push({ kind: 'dict', sink: s, type, slots: leaves.slots, lits: leaves.lits });
+          outputs.push({ name, type, field: null });
+        } else {
+          const sources: (Slot | string)[] = [...leaves.slots, ...leaves.lits];
+          const slotSource = new Map(leaves.slots.map((sl, k) => [sl.id, k] as const));
+          const litSource = new Map(leaves.lits.map((l, k) => [l, leaves.slots.length + k] as const));
+          const layout: StringSinkLayout = {
+            mode: 'utf8',
+            sources: Math.max(1, sources.length),
+            slotSource,
+            litSource,
+            slotBase: new Map(),
+            litIndex: new Map(),
+          };
+          const type = new Utf8();
+          sinks.push({ kind: 'string', node: t, layout });
+          plans.push({ kind: 'utf8', sink: s, type, sources });
+          outputs.push({ name, type, field: null });
+        }
+      } else {
+        const type = arrowTypeOf(t.t);
+        plans.push({ kind: 'value', sink: sinks.length, type });
+        sinks.push({ kind: 'value', node: t, vt: t.t });
+        outputs.push({ name, type, field: null });
+      }
+    }
+    this.slots = inferer.slots;
+    this.sinks = sinks;
+    this.plans = plans;
+    this.outputs = outputs;
+  }
+
+  // ---- per batch ---------------------------------------------------------------------
+
+  /** The output columns for a batch (values mode). */
+  evaluate(batch: RecordBatch): Data[] {
+    const n = batch.numRows;
+    const ctx = this.context(batch, n);
+    const { results, counts } = this.runLoop(ctx);
+    return this.plans.map((p) => {
+      switch (p.kind) {
+        case 'pass':
+          return ctx.data[p.slot.id];
+        case 'null':
+          return make({ type: this.nullType, length: n });
+        case 'value': {
+          const nulls = counts[p.sink];
+          const bitmap = nulls > 0 ? results.bitmaps[p.sink] : null;
+          if (p.type.typeId === Type.Bool) {
+            return make({ type: p.type, data: results.values[p.sink], length: n, nullCount: nulls, ...(bitmap ? { nullBitmap: bitmap } : {}) });
+          }
+          return fixedData(p.type, results.values[p.sink] as Int32Array, bitmap, n, nulls);
+        }
+        case 'dict': {
+          const nulls = counts[p.sink];
+          const bitmap = nulls > 0 ? results.bitmaps[p.sink] : null;
+          const dictionary = this.dictionaryOutput(ctx, p.sink, p.slots, p.lits).vector;
+          return make({ type: p.type, data: results.values[p.sink], length: n, nullCount: nulls, dictionary, ...(bitmap ? { nullBitmap: bitmap } : {}) });
+        }
+        case 'utf8': {
+          const nulls = counts[p.sink];
+          const bitmap = nulls > 0 ? results.bitmaps[p.sink] : null;
+          const offs: Int32Array[] = [];
+          const bytes: Uint8Array[] = [];
+          for (const src of p.sources) {
+            if (typeof src === 'string') {
+              const b = encoder.encode(src);
+              offs.push(Int32Array.of(0, b.length));
+              bytes.push(b);
+            } else if (src.vt.k === 'str' && src.vt.dict) {
+              const v = ctx.view(src.id);
+              offs.push(v.offsets);
+              bytes.push(v.bytes);
+            } else {
+              const d = ctx.data[src.id];
+              offs.push(d.length === 0 ? new Int32Array(1) : (d.valueOffsets as Int32Array));
+              bytes.push(d.values as Uint8Array);
+            }
+          }
+          const sources = Math.max(1, p.sources.length);
+          const g = gatherUtf8(results.values[p.sink] as Float64Array, bitmap, n, sources, offs, bytes);
+          return make({ type: p.type, valueOffsets: g.offsets, data: g.bytes, length: n, nullCount: nulls, ...(bitmap ? { nullBitmap: bitmap } : {}) });
+        }
+      }
+    });
+  }
+
+  /** The rows where the predicate is true (filter mode). */
+  selection(batch: RecordBatch): { sel: Int32Array; m: number } {
+    const n = batch.numRows;
+    const { results, counts } = this.runLoop(this.context(batch, n));
+    return { sel: results.values[0] as Int32Array, m: counts[0] };
+  }
+
+  private context(batch: RecordBatch, n: number): BatchContext {
+    const children = batch.data.children as Data[];
+    const data = this.slots.map((s) => (s.kind === 'col' ? children[s.column] : this.callFn(s, batch, children, n)));
+    return new BatchContext(batch, n, data);
+  }
+
+  private callFn(s: Slot, batch: RecordBatch, children: readonly Data[], n: number): Data {
+    const fields = batch.schema.fields;
+    const columns: Record<string, Data> = {};
+    if (s.fnInputs) for (const j of s.fnInputs) columns[fields[j].name] = children[j];
+    else fields.forEach((f, j) => (columns[f.name] = children[j]));
+    const out = s.f!(columns, batch);
+    const fail = (actual: string): never => {
+      throw new ExpressionError(`${this.op}: fn returned a wrong column`, {
+        column: s.name,
+        expected: `${String(s.type)} with ${n} rows`,
+        actual,
+      });
+    };
+    let data: Data;
+    if (ArrayBuffer.isView(out)) {
+      const ctor = (s.type as unknown as { ArrayType?: unknown }).ArrayType;
+      if (s.type.typeId === Type.Bool || s.type.typeId === Type.Utf8 || s.type.typeId === Type.Dictionary || out.constructor !== ctor) {
+        fail(`${out.constructor.name} (return a Data for this type)`);
+      }
+      if ((out as Int32Array).length !== n) fail(`${(out as Int32Array).length} values`);
+      data = fixedData(s.type, out as Int32Array, null, n);
+    } else if (out && typeof out === 'object' && 'data' in out && Array.isArray((out as Vector).data)) {
+      const chunks = (out as Vector).data as Data[];
+      if (chunks.length !== 1) fail(`a Vector of ${chunks.length} chunks`);
+      data = chunks[0];
+    } else {
+      data = out as Data;
+    }
+    if (!data || typeof data !== 'object' || !('type' in data)) fail(typeof out);
+    const expect = valueTypeOf(s.type);
+    const got = valueTypeOf(data.type);
+    const same = expect.k === 'other' ? data.type.typeId === s.type.typeId : sameType(expect, got);
+    if (!same) fail(String(data.type));
+    if (data.length !== n) fail(`${data.length} rows`);
+    return data;
+  }
+
+  /** A combined dictionary for a dictionary-valued output (memoized per batch). */
+  private dictionaryOutput(
+    ctx: BatchContext,
+    sink: number,
+    slots: readonly Slot[],
+    lits: readonly string[],
+  ): { bases: number[]; lits: number[]; vector: Vector } {
+    return ctx.once(`dict:${sink}`, () => {
+      const vs = slots.map((s) => ctx.view(s.id));
+      const litBytes = lits.map((l) => encoder.encode(l));
+      if (vs.length === 1 && vs[0].valid === null) {
+        const v = vs[0];
+        const found = litBytes.map((b) => indexOfString(v.offsets, v.bytes, v.size, b));
+        if (found.every((k) => k >= 0) && v.single) return { bases: [0], lits: found, vector: v.single };
+        const missing = litBytes.filter((_, k) => found[k] < 0);
+        let next = v.size;
+        const litIdx = found.map((k) => (k >= 0 ? k : next++));
+        const joined = concatUtf8([v, ...missing.map((b) => ({ offsets: Int32Array.of(0, b.length), bytes: b, size: 1 }))]);
+        return { bases: [0], lits: litIdx, vector: utf8Vector(joined.offsets, joined.bytes) };
+      }
+      const bases: number[] = [];
+      let at = 0;
+      for (const v of vs) {
+        bases.push(at);
+        at += v.size;
+      }
+      const litIdx = litBytes.map((_, k) => at + k);
+      const joined = concatUtf8([...vs, ...litBytes.map((b) => ({ offsets: Int32Array.of(0, b.length), bytes: b, size: 1 }))]);
+      return { bases, lits: litIdx, vector: utf8Vector(joined.offsets, joined.bytes) };
+    });
+  }
+
+  private runLoop(ctx: BatchContext): { results: { values: unknown[]; bitmaps: (Uint8Array | null)[] }; counts: number[] } {
+    const values: unknown[] = [];
+    const bitmaps: (Uint8Array | null)[] = [];
+    if (this.sinks.length === 0) return { results: { values, bitmaps }, counts: [] };
+    const n = ctx.n;
+    const flags = this.slots.map((s) => {
+      if (s.vt.k === 'null') return 0;
+      let f = ctx.data[s.id].nullCount > 0 ? 1 : 0;
+      if (s.vt.k === 'str' && s.vt.dict && ctx.view(s.id).valid) f |= 2;
+      return f;
+    });
+    const variant = this.variant(flags);
+    const V = this.slots.map((s) => {
+      const d = ctx.data[s.id];
+      if (s.vt.k === 'str' && !s.vt.dict) return d.length === 0 ? new Int32Array(1) : d.valueOffsets;
+      return s.vt.k === 'other' || s.vt.k === 'null' ? null : d.values;
+    });
+    const O = this.slots.map((s) => ctx.data[s.id].offset);
+    const B = this.slots.map((s) => ctx.data[s.id].nullBitmap ?? null);
+    const D = this.slots.map((s, j) => (flags[j] & 2 ? ctx.view(s.id).valid : null));
+    const X = this.aux.builders.map((b) => b(ctx));
+    this.sinks.forEach((spec, s) => {
+      const nullable = variant.nullable[s];
+      bitmaps.push(nullable ? new Uint8Array((n + 7) >> 3) : null);
+      if (spec.kind === 'select') values.push(new Int32Array(n));
+      else if (spec.kind === 'string') values.push(spec.layout.mode === 'dict' ? new Int32Array(n) : new Float64Array(n));
+      else if (spec.vt.k === 'bool') values.push(new Uint8Array((n + 7) >> 3));
+      else {
+        const ctor = (arrowTypeOf(spec.vt) as unknown as { ArrayType: new (n: number) => unknown }).ArrayType;
+        values.push(new ctor(n));
+      }
+    });
+    const counts = variant.fn(n, V, O, B, D, X, values, bitmaps, HELPERS);
+    return { results: { values, bitmaps }, counts };
+  }
+
+  private variant(flags: readonly number[]): Variant {
+    const key = flags.join('');
+    let v = this.variants.get(key);
+    if (!v) {
+      v = this.generate(flags);
+      this.variants.set(key, v);
+    }
+    return v;
+  }
+
+  private generate(flags: readonly number[]): Variant {
+    const gen = new Generator(flags, this.aux);
+    const nullable = this.sinks.map((spec, s) => gen.sink(s, spec));
+    const body = gen.body();
+    const loads = gen.loads(this.slots);
+    const lines: string[] = ['"use strict";'];
+    for (const s of this.slots) {
+      const j = s.id;
+      lines.push(`const v${j} = V[${j}], o${j} = O[${j}], b${j} = B[${j}], d${j} = D[${j}];`);
+    }
+    this.aux.names.forEach((name, k) => lines.push(`const ${name} = X[${k}];`));
+    lines.push('const hCmp = H.compareBytes, hEq = H.equalBytes, hCmpLit = H.compareToLiteral, hEqLit = H.equalsLiteral;');
+    this.sinks.forEach((_, s) => lines.push(`const r${s} = R[${s}], rb${s} = RB[${s}]; let z${s} = 0;`));
+    lines.push('for (let i = 0; i < n; i++) {');
+    for (const l of loads) lines.push(`  ${l}`);
+    for (const l of body) lines.push(`  ${l}`);
+    lines.push('}');
+    lines.push(`return [${this.sinks.map((_, s) => `z${s}`).join(', ')}];`);
+    const source = lines.join('\n');
+    const fn = new Function('n', 'V', 'O', 'B', 'D', 'X', 'R', 'RB', 'H', source) as Variant['fn'];
+    return { fn, nullable };
+  }
+
+  /** The generated source of the variant for the given per-slot null flags (for tests and debugging). */
+  sourceFor(flags: readonly number[]): string {
+    return this.variant(flags).fn.toString();
+  }
+
+  get isFilter(): boolean {
+    return this.mode === 'filter';
+  }
+}
+
+function utf8Vector(offsets: Int32Array, bytes: Uint8Array): Vector {
+  return makeVector(make({ type: new Utf8(), valueOffsets: offsets, data: bytes, length: offsets.length - 1, nullCount: 0 }));
+}
+
