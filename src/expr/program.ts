@@ -231,7 +231,7 @@ export class Program {
     private readonly op: string,
     schema: Schema,
     roots: readonly { readonly name: string; readonly node: ExprNode }[],
-    private readonly mode: 'values' | 'filter',
+    mode: 'values' | 'filter',
   ) {
     const inferer = new Inferer(op, schema);
     const sinks: SinkSpec[] = [];
@@ -510,10 +510,6 @@ export class Program {
   /** The generated source of the variant for the given per-slot null flags (for tests and debugging). */
   sourceFor(flags: readonly number[]): string {
     return this.variant(flags).fn.toString();
-  }
-
-  get isFilter(): boolean {
-    return this.mode === 'filter';
   }
 }
 
