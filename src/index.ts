@@ -61,6 +61,7 @@ export {
   type RunResult,
 } from './time/replay';
 export { live, type LiveOptions } from './time/live';
+export { printProgress, type ProgressStream } from './time/progress-printer';
 
 // Sources
 export { readIPC } from './sources/ipc';

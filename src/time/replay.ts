@@ -12,6 +12,7 @@ import { ProgressHub } from './progress';
 import { type RunContext, withRun } from './run';
 import { routeDefaultScheduler } from './rx-adapter';
 import { ReplayCursor } from './cursor';
+import { printProgress } from './progress-printer';
 import type { ReplayInput } from '../sources/input';
 
 /** The observables a pipeline receives: one per input name. */
@@ -72,6 +73,11 @@ export interface ReplayOptions {
   onProgress?: (progress: RunProgress) => void;
   /** Wall-clock ms between `onProgress` calls. Default 500. */
   progressInterval?: number;
+  /**
+   * Print progress (event time reached, rows, rows/s) to stderr: one rewritten line on a
+   * terminal, a final line otherwise. Also with `onProgress`. Default `false`.
+   */
+  progress?: boolean;
   /**
    * Receive output batches here instead of collecting them into tables (the promise then
    * resolves to empty tables). Memory stays bounded by the pipeline's own state.
@@ -180,14 +186,22 @@ export async function replay<K extends string, O extends PipelineOutput>(
   let instants = 0;
   let lastReport = wallStart;
   const progressEvery = options.progressInterval ?? 500;
+  const printer = options.progress ? printProgress() : undefined;
+  const onProgress =
+    printer && options.onProgress
+      ? (p: RunProgress) => {
+          printer(p);
+          options.onProgress!(p);
+        }
+      : (printer ?? options.onProgress);
   const report = (done: boolean) => {
-    if (!options.onProgress) return;
+    if (!onProgress) return;
     const now = performance.now();
     if (!done && now - lastReport < progressEvery) return;
     lastReport = now;
     const rows = cursors.reduce((s, c) => s + c.delivered, 0);
     const elapsedMs = now - wallStart;
-    options.onProgress({
+    onProgress({
       time: scheduler.now(),
       timeNs: scheduler.nowNs(),
       rows,

@@ -284,3 +284,33 @@ describe('replay', () => {
     });
   });
 });
+
+describe('replay progress and cycle options', () => {
+  it('accepts a date-fns Duration as the cycle', async () => {
+    const t = trades([0, 500, 1000, 1999, 2000]);
+    const sizes: number[] = [];
+    await replay(({ trades }) => trades.pipe(tap((b) => sizes.push(b.numRows))), { trades: t }, { cycle: { seconds: 1 } });
+    expect(sizes).toEqual([2, 2, 1]);
+  });
+
+  it('reports progress: rows, event time reached, and a final call', async () => {
+    const t = trades([0, 1000, 2000]);
+    const calls: { rows: number; time: number; done: boolean }[] = [];
+    await replay(({ trades }) => trades, { trades: t }, { cycle: 0, progressInterval: 0, onProgress: (p) => calls.push({ rows: p.rows, time: p.time, done: p.done }) });
+    expect(calls.at(-1)).toEqual({ rows: 3, time: ms(2000), done: true });
+    expect(calls.filter((c) => !c.done).map((c) => c.rows)).toEqual([1, 2, 3]);
+  });
+
+  it('printProgress writes one final line off a terminal, rewritten lines on one', async () => {
+    const { printProgress } = await import('../../src/time/progress-printer');
+    const log: string[] = [];
+    await replay(({ trades }) => trades, { trades: trades([0, 1000]) }, { cycle: 0, progressInterval: 0, onProgress: printProgress({ write: (s: string) => log.push(s) }) });
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatch(/^replay: 2024-01-02T09:30:01.000Z  2 rows .* M rows\/s/);
+    const tty: string[] = [];
+    await replay(({ trades }) => trades, { trades: trades([0, 1000]) }, { cycle: 0, progressInterval: 0, onProgress: printProgress({ write: (s: string) => tty.push(s), isTTY: true }) });
+    expect(tty.length).toBe(3);
+    expect(tty.every((s) => s.startsWith('\r'))).toBe(true);
+    expect(tty.at(-1)!.endsWith('\n')).toBe(true);
+  });
+});
