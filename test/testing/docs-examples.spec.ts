@@ -126,3 +126,30 @@ describe('docs/testing.md examples', () => {
     });
   });
 });
+
+describe('docs/testing.md examples (replay clock and parity)', () => {
+  it('replayMarbles', async () => {
+    const { debounceTime } = await import('rxjs');
+    const { replayMarbles } = await import('../../src/testing');
+    const b = (v: number) => batch({ v: [v] }, { v: 'float64' });
+    replayMarbles(({ cold, expectObservable, scheduler }) => {
+      const src = cold('a-b 50ms c|', { a: b(1), b: b(2), c: b(3) });
+      expectObservable(src.pipe(debounceTime(20, scheduler))).toBe('-- 20ms b 31ms (c|)', { b: b(2), c: b(3) });
+    });
+  });
+
+  it('expectParity', async () => {
+    const { expectParity } = await import('../../src/testing');
+    const { mergeSorted } = await import('../../operators/mergeSorted');
+    const { filter } = await import('../../operators/filter');
+    const { col } = await import('../../src/expr');
+    const spec = { ts: 'timestamp[ms]', px: 'float64' } as const;
+    const bidsTable = table(batch({ ts: [1, 2, 2, 5], px: [1, -1, 2, 3] }, spec));
+    const asksTable = table(batch({ ts: [2, 3, 9], px: [4, 5, 6] }, spec));
+    await expectParity(
+      ({ bids, asks }) => bids.pipe(filter(col('px').gt(0)), mergeSorted(asks)),
+      { bids: bidsTable, asks: asksTable },
+      { runs: 30 },
+    );
+  });
+});
