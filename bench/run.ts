@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 const quick = process.argv.includes('--quick');
 const runs: [string, string[]][] = [
   ['bench/replay.ts', [quick ? '1000000' : '10000000']],
+  ['bench/live.ts', [quick ? '20000' : '200000']],
   ['bench/keys.ts', []],
 ];
 for (const [file, args] of runs) {
