@@ -18,15 +18,28 @@ import { bitmapBytes, copyBitmap, setBits } from '../kernels/bitmap';
 import { type FixedArray, rebaseLargeOffsets, rebaseOffsets, translateKeys } from '../kernels/gather';
 import { bytesToLatin1, decodeUtf8 } from '../kernels/utf8';
 import { makeBatch } from './build';
-import { SUPPORTED_GATHER_TYPES, allocLike, isFixedWidth, newData, takeData } from './take';
+import { allocLike, isFixedWidth, newData, takeData } from './take';
+
+/** The column types that `concatBatches` and `concatData` support. */
+export const SUPPORTED_CONCAT_TYPES =
+  'Null, Bool, Int (8-64 bit), Float, Decimal, Date, Time, Timestamp, Interval, Duration, FixedSizeBinary, ' +
+  'Utf8, LargeUtf8, Binary, LargeBinary, Dictionary, and Struct of these';
 
 /**
- * Whether two types are the same for the purpose of putting their values in one column:
- * the same type id and parameters (bit width, sign, unit, time zone, precision, …) and,
- * recursively, the same child names and types. Unlike `util.compareTypes` it ignores
- * dictionary ids and the JS class (`new Int32()` equals the `Int_` read back from IPC).
+ * Whether two types are the same: the same type id and parameters (bit width, sign, unit,
+ * time zone (`null` and `undefined` alike), precision and scale, byte width, list size,
+ * union mode and type ids, …) and, recursively, the same child names and types. Unlike
+ * apache-arrow's `util.compareTypes` it ignores dictionary ids (every `new Dictionary` gets
+ * a fresh one) and the JS class (`new Int32()` equals the `Int_` read back from IPC, both
+ * ways round), and it compares Decimal precision and scale.
+ *
+ * Nested fields' nullability (a List's item, a Struct's fields) is compared only with
+ * `nullability: true`. `concatBatches` leaves it out (as it does the top-level fields'
+ * nullability, which it unions); the batch matchers of `weir/testing` put it in (a nested
+ * field's nullability is part of the column's type there, and only the top-level fields'
+ * nullability is left to their `checkNullability` option). This one function serves both.
  */
-export function sameType(a: DataType, b: DataType): boolean {
+export function sameType(a: DataType, b: DataType, nullability = false): boolean {
   if (a === b) return true;
   if (a.typeId !== b.typeId) return false;
   const x = a as unknown as Record<string, unknown>;
@@ -51,30 +64,31 @@ export function sameType(a: DataType, b: DataType): boolean {
     case Type.Dictionary: {
       const p = a as Dictionary;
       const q = b as Dictionary;
-      return p.isOrdered === q.isOrdered && sameType(p.indices, q.indices) && sameType(p.dictionary, q.dictionary);
+      return p.isOrdered === q.isOrdered && sameType(p.indices, q.indices) && sameType(p.dictionary, q.dictionary, nullability);
     }
     case Type.FixedSizeList:
-      return x.listSize === y.listSize && sameChildren(a, b);
+      return x.listSize === y.listSize && sameChildren(a, b, nullability);
     case Type.Map:
-      return x.keysSorted === y.keysSorted && sameChildren(a, b);
+      return x.keysSorted === y.keysSorted && sameChildren(a, b, nullability);
     case Type.Union: {
       const u = x.typeIds as ArrayLike<number>;
       const v = y.typeIds as ArrayLike<number>;
       if (x.mode !== y.mode || u.length !== v.length) return false;
       for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
-      return sameChildren(a, b);
+      return sameChildren(a, b, nullability);
     }
     default:
-      return sameChildren(a, b);
+      return sameChildren(a, b, nullability);
   }
 }
 
-function sameChildren(a: DataType, b: DataType): boolean {
+function sameChildren(a: DataType, b: DataType, nullability: boolean): boolean {
   const p = (a.children ?? []) as Field[];
   const q = (b.children ?? []) as Field[];
   if (p.length !== q.length) return false;
   for (let i = 0; i < p.length; i++) {
-    if (p[i].name !== q[i].name || !sameType(p[i].type, q[i].type)) return false;
+    if (p[i].name !== q[i].name || !sameType(p[i].type, q[i].type, nullability)) return false;
+    if (nullability && p[i].nullable !== q[i].nullable) return false;
   }
   return true;
 }
@@ -311,7 +325,7 @@ export function concatData<T extends DataType>(type: T, parts: readonly Data[], 
     default:
       throw new ColumnTypeError('Unsupported column type for concatenation', {
         ...(column !== undefined ? { column } : {}),
-        expected: SUPPORTED_GATHER_TYPES,
+        expected: SUPPORTED_CONCAT_TYPES,
         actual: String(type),
       });
   }

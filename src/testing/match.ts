@@ -14,7 +14,8 @@
  *   up to `tolerance`.
  * A table is compared by its rows, whatever its batch boundaries.
  */
-import { type DataType, type Field, type RecordBatch, type Schema, type Table, Type, isArrowRecordBatch, isArrowTable, util } from 'apache-arrow';
+import { type DataType, type Field, type RecordBatch, type Schema, type Table, Type, isArrowRecordBatch, isArrowTable } from 'apache-arrow';
+import { sameType as sameTypeOf } from '../batch/concat';
 import { WeirError, type ErrorLocation } from '../errors';
 import { type BatchSource, batchList, formatCell, formatValue, toColumns } from './read';
 
@@ -151,27 +152,14 @@ export function isBatchLike(x: unknown): x is RecordBatch | Table {
 // ---------------------------------------------------------------------------------------
 
 /**
- * Whether two types are equal for the matcher: like Arrow's `compareTypes`, except that
- * dictionary ids are ignored (at any depth).
+ * Whether two types are equal for the matcher: the same type and parameters (time zone,
+ * units, widths, Decimal precision and scale, …) and the same nested fields, their
+ * nullability included, ignoring dictionary ids (at any depth) and the JS class (`Int32`
+ * and the `Int_` read back from IPC are equal). It is `sameType` of `src/batch/concat.ts`
+ * (shared with `concatBatches`) with nested nullability compared.
  */
 export function sameType(a: DataType, b: DataType): boolean {
-  if (a === b) return true;
-  if (a.typeId !== b.typeId) return false;
-  if (a.typeId === Type.Dictionary) {
-    const x = a as unknown as { indices: DataType; dictionary: DataType; isOrdered: boolean };
-    const y = b as unknown as { indices: DataType; dictionary: DataType; isOrdered: boolean };
-    return x.isOrdered === y.isOrdered && sameType(x.indices, y.indices) && sameType(x.dictionary, y.dictionary);
-  }
-  const ca = (a.children ?? []) as Field[];
-  const cb = (b.children ?? []) as Field[];
-  if (ca.length || cb.length) {
-    return (
-      String(a) === String(b) &&
-      ca.length === cb.length &&
-      ca.every((f, i) => f.name === cb[i].name && f.nullable === cb[i].nullable && sameType(f.type, cb[i].type))
-    );
-  }
-  return util.compareTypes(a, b);
+  return sameTypeOf(a, b, true);
 }
 
 /** A type for messages, with time zones and dictionary index/value types spelled out. */

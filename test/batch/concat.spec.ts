@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   Data,
+  Decimal,
   Vector,
   Dictionary,
   Field,
@@ -22,9 +23,11 @@ import {
   tableToIPC,
   Table,
   vectorFromArray,
+  type DataType,
 } from 'apache-arrow';
 import { ColumnTypeError, InvalidOptionError, SchemaChangeError } from '../../src/errors';
 import { concatBatches, concatData, sameType } from '../../src/batch/concat';
+import { sameType as matcherSameType } from '../../src/testing/match';
 import { DICT_TYPE, allTypesBatch, batchOf, dictData, fixedData, ipcRoundTrip, plain, plainColumns, varData } from './fixtures';
 
 const WORDS = ['alpha', 'b', '', 'çé', 'delta-long-string-value', 'x'];
@@ -55,6 +58,45 @@ describe('sameType', () => {
     const s = (name: string) => new Struct([new Field(name, new Int32(), true)]);
     expect(sameType(s('a'), s('a'))).toBe(true);
     expect(sameType(s('a'), s('b'))).toBe(false);
+  });
+
+  it('is symmetric in classes, compares Decimal precision and scale, and takes a null and an absent time zone alike', () => {
+    expect(sameType(new Int(true, 32), new Int32())).toBe(true);
+    expect(sameType(new Decimal(2, 10, 128), new Decimal(2, 12, 128))).toBe(false);
+    expect(sameType(new Decimal(2, 10, 128), new Decimal(3, 10, 128))).toBe(false);
+    expect(sameType(new Decimal(2, 10, 128), new Decimal(2, 10, 128))).toBe(true);
+    expect(sameType(new Timestamp(TimeUnit.NANOSECOND, null), new Timestamp(TimeUnit.NANOSECOND))).toBe(true);
+  });
+
+  it('ignores dictionary ids at any depth, and nested nullability unless asked', () => {
+    const listOf = (nullable: boolean) => new List(new Field('item', new Dictionary(new Utf8(), new Int32()), nullable));
+    expect(sameType(listOf(true), listOf(true))).toBe(true);
+    expect(sameType(listOf(true), listOf(false))).toBe(true);
+    expect(sameType(listOf(true), listOf(false), true)).toBe(false);
+    expect(sameType(listOf(false), listOf(false), true)).toBe(true);
+  });
+
+  it('types read back from IPC equal the written ones', () => {
+    const b = allTypesBatch(4);
+    const [back] = ipcRoundTrip([b]);
+    b.schema.fields.forEach((f, j) => {
+      expect(sameType(f.type, back.schema.fields[j].type, true), f.name).toBe(true);
+      expect(sameType(back.schema.fields[j].type, f.type, true), f.name).toBe(true);
+    });
+  });
+
+  it('is the matcher\'s sameType too (weir/testing), with nested nullability compared', () => {
+    const listOf = (nullable: boolean) => new List(new Field('item', new Int32(), nullable));
+    const pairs: [DataType, DataType][] = [
+      [new Int32(), new Int(true, 32)],
+      [new Int(true, 32), new Int32()],
+      [new Decimal(2, 10, 128), new Decimal(2, 12, 128)],
+      [new TimestampNanosecond('UTC'), new TimestampNanosecond()],
+      [new Dictionary(new Utf8(), new Int32()), new Dictionary(new Utf8(), new Int32())],
+      [listOf(true), listOf(false)],
+      [listOf(true), listOf(true)],
+    ];
+    for (const [a, b] of pairs) expect(matcherSameType(a, b), `${a} ${b}`).toBe(sameType(a, b, true));
   });
 });
 
