@@ -6,23 +6,27 @@ import { ColumnTypeError, InvalidOptionError } from '../errors';
 import { bitmapBytes } from '../kernels/bitmap';
 import {
   type FixedArray,
+  type FixedArrayConstructor,
   type Indices,
+  allocArray,
   firstOutOfRange,
+  fixedListChildIndices,
   gatherBits,
   gatherFixed,
   gatherLargeVarBinary,
+  gatherListRanges,
   gatherVarBinary,
   hasNegative,
   validityOfIndices,
 } from '../kernels/gather';
-import { makeBatch } from './build';
+import { recordBatch, structData } from './build';
 
 export type { Indices } from '../kernels/gather';
 
-/** The column types that `takeRows`, `filterRows` and `concatBatches` support. */
+/** The column types that `takeRows`, `takeData`, `filterRows` and `selectRows` support. */
 export const SUPPORTED_GATHER_TYPES =
   'Null, Bool, Int (8-64 bit), Float, Decimal, Date, Time, Timestamp, Interval, Duration, FixedSizeBinary, ' +
-  'Utf8, LargeUtf8, Binary, LargeBinary, Dictionary, and Struct of these';
+  'Utf8, LargeUtf8, Binary, LargeBinary, Dictionary, and List, Map, FixedSizeList and Struct of these';
 
 const EMPTY_BITMAP = new Uint8Array(0);
 
@@ -64,9 +68,9 @@ export function isFixedWidth(typeId: Type): boolean {
   }
 }
 
-/** A fresh typed array of the same kind as `like`. */
+/** A fresh zero-filled typed array of the same kind as `like` (see `allocArray`). */
 export function allocLike<T extends FixedArray>(like: T, length: number): T {
-  return new (like.constructor as new (n: number) => T)(length);
+  return allocArray(like.constructor as FixedArrayConstructor<T>, length);
 }
 
 function unsupported(type: DataType, column: string | undefined): ColumnTypeError {
@@ -86,7 +90,7 @@ function gatherData(data: Data, indices: Indices, n: number, negatives: boolean,
   let nullBitmap: Uint8Array | null = null;
   let nullCount = 0;
   if (data.nullCount > 0) {
-    nullBitmap = new Uint8Array(bitmapBytes(n));
+    nullBitmap = allocArray(Uint8Array, bitmapBytes(n));
     nullCount = n - gatherBits(data.nullBitmap, data.offset, indices, n, nullBitmap, negatives);
   } else if (negatives) {
     const v = validityOfIndices(indices, n);
@@ -103,7 +107,7 @@ function gatherData(data: Data, indices: Indices, n: number, negatives: boolean,
   }
   switch (typeId) {
     case Type.Bool: {
-      const out = new Uint8Array(bitmapBytes(n));
+      const out = allocArray(Uint8Array, bitmapBytes(n));
       gatherBits(data.values as Uint8Array, data.offset, indices, n, out, negatives);
       return newData(type, n, nullCount, nullBitmap, out);
     }
@@ -122,6 +126,21 @@ function gatherData(data: Data, indices: Indices, n: number, negatives: boolean,
       );
       return newData(type, n, nullCount, nullBitmap, bytes, offsets);
     }
+    case Type.List:
+    case Type.Map: {
+      // Offsets are re-based to the slice; the child is not sliced (it carries its own offset).
+      const r = gatherListRanges(data.valueOffsets as Int32Array, indices, n);
+      const child = gatherData(data.children[0], r.childIndices, r.childIndices.length, false, column);
+      return newData(type, n, nullCount, nullBitmap, undefined, r.offsets, [child]);
+    }
+    case Type.FixedSizeList: {
+      // Data.slice slices the child by `listSize * offset`: row i's items are child rows
+      // `listSize * i + c`.
+      const size = data.stride;
+      const childIndices = fixedListChildIndices(size, indices, n);
+      const child = gatherData(data.children[0], childIndices, childIndices.length, negatives, column);
+      return newData(type, n, nullCount, nullBitmap, undefined, undefined, [child]);
+    }
     case Type.Struct: {
       const children = data.children.map((c) => gatherData(c, indices, n, negatives, column));
       return newData(type, n, nullCount, nullBitmap, undefined, undefined, children);
@@ -133,9 +152,11 @@ function gatherData(data: Data, indices: Indices, n: number, negatives: boolean,
 
 /**
  * The rows `indices[0..length)` of one column, as new contiguous buffers of the same type
- * (a Dictionary column keeps its dictionary and gathers only its keys). A negative index
- * (possible in an `Int32Array`) gives a null row. Indices are not range-checked here: use
- * `takeRows` for that.
+ * (a Dictionary column keeps its dictionary and gathers only its keys; a List or Map
+ * gathers its child's rows of the selected lists; a FixedSizeList its `listSize` child rows
+ * per row; a Struct each child). A negative index (possible in an `Int32Array`) gives a
+ * null row (an empty list for List and Map; null items for FixedSizeList). Indices are not
+ * range-checked here: use `takeRows` for that.
  *
  * @example
  * takeData(vectorFromArray(['a', 'b', 'c']).data[0], Int32Array.of(2, -1, 0)) // ['c', null, 'a']
@@ -152,7 +173,7 @@ export function takeData<T extends DataType>(data: Data<T>, indices: Indices, le
  *
  * Dispatches on type once per column. Throws `InvalidOptionError` (option `indices`) for an
  * index `>= batch.numRows`, and `ColumnTypeError` naming the column for an unsupported type
- * (List, Map, Union, view types).
+ * (LargeList, Union, view types, Run-end encoded).
  *
  * @example
  * takeRows(batch, Int32Array.of(3, 0, 0)) // rows 3, 0 and 0 of batch
@@ -175,5 +196,6 @@ export function gatherBatch(batch: RecordBatch, indices: Indices, n: number, neg
   const columns = batch.data.children;
   const out = new Array<Data>(columns.length);
   for (let j = 0; j < columns.length; j++) out[j] = gatherData(columns[j], indices, n, negatives, fields[j].name);
-  return makeBatch(batch.schema, out, n);
+  // Every gathered column has n rows and its input's type: no checks needed.
+  return recordBatch(batch.schema, structData(batch.schema, out, n));
 }

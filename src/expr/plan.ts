@@ -7,10 +7,10 @@
  */
 import { type Data, type DataType, Field, type RecordBatch, Schema, Type } from 'apache-arrow';
 import { ExpressionError } from '../errors';
-import { makeBatch } from '../batch/build';
+import { recordBatch, structData } from '../batch/build';
+import { selectRows } from '../batch/filter';
 import { Expr, type ExprLike, type ExprNode, outputNameOf, toNode } from './expr';
 import { Program } from './program';
-import { takeBatch } from './take';
 
 /** An output column: its name and expression. */
 export interface NamedExpr {
@@ -127,7 +127,8 @@ export function planSelect(op: string, schema: Schema, items: readonly NamedExpr
   );
   return {
     schema: out,
-    apply: (batch) => makeBatch(out, program.evaluate(batch), batch.numRows),
+    // Outputs have the batch's length and their fields' types by construction.
+    apply: (batch) => recordBatch(out, structData(out, program.evaluate(batch), batch.numRows)),
   };
 }
 
@@ -154,8 +155,12 @@ export function planWithColumns(op: string, schema: Schema, items: readonly Name
     apply: (batch) => {
       const computed = program.evaluate(batch);
       const inputs = batch.data.children as Data[];
-      const children = source.map((s) => (s >= 0 ? inputs[s] : computed[-1 - s]));
-      return makeBatch(out, children, batch.numRows);
+      const children = new Array<Data>(source.length);
+      for (let j = 0; j < source.length; j++) {
+        const s = source[j];
+        children[j] = s >= 0 ? inputs[s] : computed[-1 - s];
+      }
+      return recordBatch(out, structData(out, children, batch.numRows));
     },
   };
 }
@@ -168,8 +173,7 @@ export function planFilter(op: string, schema: Schema, predicate: ExprNode): { a
       const n = batch.numRows;
       if (n === 0) return batch;
       const { sel, m } = program.selection(batch);
-      if (m === n) return batch;
-      return takeBatch(batch, sel, m);
+      return selectRows(batch, sel, m);
     },
   };
 }

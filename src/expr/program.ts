@@ -17,11 +17,12 @@ import {
   Null,
   Type,
   Utf8,
-  makeData,
   makeVector,
 } from 'apache-arrow';
 import { ExpressionError } from '../errors';
 import { fixedData } from '../batch/build';
+import { newData } from '../batch/take';
+import { type FixedArrayConstructor, allocArray } from '../kernels/gather';
 import {
   compareBytes,
   compareToLiteral,
@@ -38,10 +39,20 @@ import { type AuxRegistry, Generator, type SinkSpec, type StringSinkLayout } fro
 import { Inferer, type Slot, type TNode } from './infer';
 import { arrowTypeOf, sameType, typeName, valueTypeOf } from './types';
 
-type Props = Parameters<typeof makeData>[0];
-const make = (props: Record<string, unknown>): Data => makeData(props as unknown as Props) as unknown as Data;
-
 const HELPERS = { compareBytes, equalBytes, compareToLiteral, equalsLiteral };
+
+// How the loop reads a slot: only its validity (types not computed on), nothing (Null), its
+// `values` and validity, its `valueOffsets` and validity (Utf8), or its keys, validity and
+// dictionary's entry validity (dictionary strings).
+const READ_VALIDITY = 0;
+const READ_NULL = 1;
+const READ_VALUES = 2;
+const READ_OFFSETS = 3;
+const READ_DICT = 4;
+/** Null-pattern keys are base-4 numbers up to this many slots, strings beyond. */
+const MAX_NUMERIC_KEY_SLOTS = 24;
+const EMPTY_OFFSETS = new Int32Array(1);
+const NO_AUX: unknown[] = [];
 const encoder = new TextEncoder();
 
 // ---- decoded dictionaries ------------------------------------------------------------
@@ -93,8 +104,8 @@ function dictView(data: Data): DictView {
 // ---- per-batch context ---------------------------------------------------------------
 
 class BatchContext {
-  readonly memo = new Map<string, unknown>();
-  private readonly dictViews: (DictView | undefined)[] = [];
+  private memo: Map<string, unknown> | null = null;
+  private dictViews: (DictView | undefined)[] | null = null;
 
   constructor(
     readonly batch: RecordBatch,
@@ -103,13 +114,15 @@ class BatchContext {
   ) {}
 
   view(slot: number): DictView {
-    return (this.dictViews[slot] ??= dictView(this.data[slot]));
+    const views = (this.dictViews ??= []);
+    return (views[slot] ??= dictView(this.data[slot]));
   }
 
   once<T>(key: string, f: () => T): T {
-    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const memo = (this.memo ??= new Map());
+    if (memo.has(key)) return memo.get(key) as T;
     const v = f();
-    this.memo.set(key, v);
+    memo.set(key, v);
     return v;
   }
 }
@@ -224,8 +237,24 @@ export class Program {
   private readonly plans: readonly OutputPlan[];
   private readonly sinks: readonly SinkSpec[];
   private readonly aux = new Aux();
-  private readonly variants = new Map<string, Variant>();
+  /** Generated loops by null-pattern key (see `flagsKey`). */
+  private readonly variants = new Map<number | string, Variant>();
   private readonly nullType = new Null();
+  // Per slot, fixed for the schema: how the loop reads it (see `READ_*`).
+  private readonly slotRead: Uint8Array;
+  private readonly hasFnSlots: boolean;
+  // Per sink: the typed-array class of its values, and whether they are bits (Bool).
+  private readonly sinkArray: readonly FixedArrayConstructor[];
+  private readonly sinkBits: readonly boolean[];
+  // Scratch argument arrays of the generated loop, refilled per batch (only our own code
+  // runs between filling them and the loop's return, so reuse is safe).
+  private readonly argV: unknown[];
+  private readonly argO: number[];
+  private readonly argB: (Uint8Array | null)[];
+  private readonly argD: (Uint8Array | null)[];
+  private readonly flags: Uint8Array;
+  /** The selection of filter mode, reused across batches (read before the next batch). */
+  private selection_ = new Int32Array(0);
 
   constructor(
     private readonly op: string,
@@ -299,6 +328,23 @@ export class Program {
     this.sinks = sinks;
     this.plans = plans;
     this.outputs = outputs;
+    const k = this.slots.length;
+    this.slotRead = Uint8Array.from(this.slots, (sl) =>
+      sl.vt.k === 'null' ? READ_NULL : sl.vt.k === 'other' ? READ_VALIDITY : sl.vt.k === 'str' && !sl.vt.dict ? READ_OFFSETS : sl.vt.k === 'str' ? READ_DICT : READ_VALUES,
+    );
+    this.hasFnSlots = this.slots.some((sl) => sl.kind !== 'col');
+    this.sinkArray = sinks.map((spec) => {
+      if (spec.kind === 'select') return Int32Array;
+      if (spec.kind === 'string') return spec.layout.mode === 'dict' ? Int32Array : Float64Array;
+      if (spec.vt.k === 'bool') return Uint8Array;
+      return (arrowTypeOf(spec.vt) as unknown as { ArrayType: FixedArrayConstructor }).ArrayType;
+    });
+    this.sinkBits = sinks.map((spec) => spec.kind === 'value' && spec.vt.k === 'bool');
+    this.argV = new Array<unknown>(k).fill(null);
+    this.argO = new Array<number>(k).fill(0);
+    this.argB = new Array<Uint8Array | null>(k).fill(null);
+    this.argD = new Array<Uint8Array | null>(k).fill(null);
+    this.flags = new Uint8Array(k);
   }
 
   // ---- per batch ---------------------------------------------------------------------
@@ -307,65 +353,82 @@ export class Program {
   evaluate(batch: RecordBatch): Data[] {
     const n = batch.numRows;
     const ctx = this.context(batch, n);
-    const { results, counts } = this.runLoop(ctx);
-    return this.plans.map((p) => {
-      switch (p.kind) {
-        case 'pass':
-          return ctx.data[p.slot.id];
-        case 'null':
-          return make({ type: this.nullType, length: n });
-        case 'value': {
-          const nulls = counts[p.sink];
-          const bitmap = nulls > 0 ? results.bitmaps[p.sink] : null;
-          if (p.type.typeId === Type.Bool) {
-            return make({ type: p.type, data: results.values[p.sink], length: n, nullCount: nulls, ...(bitmap ? { nullBitmap: bitmap } : {}) });
-          }
-          return fixedData(p.type, results.values[p.sink] as Int32Array, bitmap, n, nulls);
-        }
-        case 'dict': {
-          const nulls = counts[p.sink];
-          const bitmap = nulls > 0 ? results.bitmaps[p.sink] : null;
+    const values: unknown[] = [];
+    const bitmaps: (Uint8Array | null)[] = [];
+    const counts = this.runLoop(ctx, values, bitmaps);
+    const plans = this.plans;
+    const out = new Array<Data>(plans.length);
+    for (let k = 0; k < plans.length; k++) {
+      const p = plans[k];
+      if (p.kind === 'pass') {
+        out[k] = ctx.data[p.slot.id];
+      } else if (p.kind === 'null') {
+        out[k] = newData(this.nullType, n, n, null);
+      } else {
+        const nulls = counts[p.sink];
+        const bitmap = nulls > 0 ? bitmaps[p.sink] : null;
+        if (p.kind === 'value') out[k] = newData(p.type, n, nulls, bitmap, values[p.sink]);
+        else if (p.kind === 'dict') {
           const dictionary = this.dictionaryOutput(ctx, p.sink, p.slots, p.lits).vector;
-          return make({ type: p.type, data: results.values[p.sink], length: n, nullCount: nulls, dictionary, ...(bitmap ? { nullBitmap: bitmap } : {}) });
-        }
-        case 'utf8': {
-          const nulls = counts[p.sink];
-          const bitmap = nulls > 0 ? results.bitmaps[p.sink] : null;
-          const offs: Int32Array[] = [];
-          const bytes: Uint8Array[] = [];
-          for (const src of p.sources) {
-            if (typeof src === 'string') {
-              const b = encoder.encode(src);
-              offs.push(Int32Array.of(0, b.length));
-              bytes.push(b);
-            } else if (src.vt.k === 'str' && src.vt.dict) {
-              const v = ctx.view(src.id);
-              offs.push(v.offsets);
-              bytes.push(v.bytes);
-            } else {
-              const d = ctx.data[src.id];
-              offs.push(d.length === 0 ? new Int32Array(1) : (d.valueOffsets as Int32Array));
-              bytes.push(d.values as Uint8Array);
-            }
-          }
-          const sources = Math.max(1, p.sources.length);
-          const g = gatherUtf8(results.values[p.sink] as Float64Array, bitmap, n, sources, offs, bytes);
-          return make({ type: p.type, valueOffsets: g.offsets, data: g.bytes, length: n, nullCount: nulls, ...(bitmap ? { nullBitmap: bitmap } : {}) });
-        }
+          out[k] = newData(p.type, n, nulls, bitmap, values[p.sink], undefined, undefined, dictionary);
+        } else out[k] = this.utf8Output(ctx, p, values[p.sink] as Float64Array, bitmap, nulls);
       }
-    });
+    }
+    return out;
   }
 
-  /** The rows where the predicate is true (filter mode). */
+  private utf8Output(
+    ctx: BatchContext,
+    p: Extract<OutputPlan, { kind: 'utf8' }>,
+    handles: Float64Array,
+    bitmap: Uint8Array | null,
+    nulls: number,
+  ): Data {
+    const offs: Int32Array[] = [];
+    const bytes: Uint8Array[] = [];
+    for (const src of p.sources) {
+      if (typeof src === 'string') {
+        const b = encoder.encode(src);
+        offs.push(Int32Array.of(0, b.length));
+        bytes.push(b);
+      } else if (src.vt.k === 'str' && src.vt.dict) {
+        const v = ctx.view(src.id);
+        offs.push(v.offsets);
+        bytes.push(v.bytes);
+      } else {
+        const d = ctx.data[src.id];
+        offs.push(d.length === 0 ? new Int32Array(1) : (d.valueOffsets as Int32Array));
+        bytes.push(d.values as Uint8Array);
+      }
+    }
+    const sources = Math.max(1, p.sources.length);
+    const g = gatherUtf8(handles, bitmap, ctx.n, sources, offs, bytes);
+    return newData(p.type, ctx.n, nulls, bitmap, g.bytes, g.offsets);
+  }
+
+  /**
+   * The rows where the predicate is true (filter mode): increasing positions
+   * `sel[0..m)`. `sel` is a buffer reused by the next call: read it before.
+   */
   selection(batch: RecordBatch): { sel: Int32Array; m: number } {
     const n = batch.numRows;
-    const { results, counts } = this.runLoop(this.context(batch, n));
-    return { sel: results.values[0] as Int32Array, m: counts[0] };
+    const values: unknown[] = [];
+    const counts = this.runLoop(this.context(batch, n), values, []);
+    return { sel: values[0] as Int32Array, m: counts[0] };
   }
 
   private context(batch: RecordBatch, n: number): BatchContext {
     const children = batch.data.children as Data[];
-    const data = this.slots.map((s) => (s.kind === 'col' ? children[s.column] : this.callFn(s, batch, children, n)));
+    const slots = this.slots;
+    const data = new Array<Data>(slots.length);
+    if (!this.hasFnSlots) {
+      for (let j = 0; j < slots.length; j++) data[j] = children[slots[j].column];
+    } else {
+      for (let j = 0; j < slots.length; j++) {
+        const s = slots[j];
+        data[j] = s.kind === 'col' ? children[s.column] : this.callFn(s, batch, children, n);
+      }
+    }
     return new BatchContext(batch, n, data);
   }
 
@@ -438,47 +501,65 @@ export class Program {
     });
   }
 
-  private runLoop(ctx: BatchContext): { results: { values: unknown[]; bitmaps: (Uint8Array | null)[] }; counts: number[] } {
-    const values: unknown[] = [];
-    const bitmaps: (Uint8Array | null)[] = [];
-    if (this.sinks.length === 0) return { results: { values, bitmaps }, counts: [] };
+  /**
+   * Runs the loop of the batch's null-pattern variant: fills `values` and `bitmaps` with each
+   * sink's output (fresh arrays; the selection buffer in filter mode) and returns each
+   * sink's null count (kept rows for a selection).
+   */
+  private runLoop(ctx: BatchContext, values: unknown[], bitmaps: (Uint8Array | null)[]): number[] {
+    const sinks = this.sinks;
+    if (sinks.length === 0) return [];
     const n = ctx.n;
-    const flags = this.slots.map((s) => {
-      if (s.vt.k === 'null') return 0;
-      let f = ctx.data[s.id].nullCount > 0 ? 1 : 0;
-      if (s.vt.k === 'str' && s.vt.dict && ctx.view(s.id).valid) f |= 2;
-      return f;
-    });
-    const variant = this.variant(flags);
-    const V = this.slots.map((s) => {
-      const d = ctx.data[s.id];
-      if (s.vt.k === 'str' && !s.vt.dict) return d.length === 0 ? new Int32Array(1) : d.valueOffsets;
-      return s.vt.k === 'other' || s.vt.k === 'null' ? null : d.values;
-    });
-    const O = this.slots.map((s) => ctx.data[s.id].offset);
-    const B = this.slots.map((s) => ctx.data[s.id].nullBitmap ?? null);
-    const D = this.slots.map((s, j) => (flags[j] & 2 ? ctx.view(s.id).valid : null));
-    const X = this.aux.builders.map((b) => b(ctx));
-    this.sinks.forEach((spec, s) => {
-      const nullable = variant.nullable[s];
-      bitmaps.push(nullable ? new Uint8Array((n + 7) >> 3) : null);
-      if (spec.kind === 'select') values.push(new Int32Array(n));
-      else if (spec.kind === 'string') values.push(spec.layout.mode === 'dict' ? new Int32Array(n) : new Float64Array(n));
-      else if (spec.vt.k === 'bool') values.push(new Uint8Array((n + 7) >> 3));
-      else {
-        const ctor = (arrowTypeOf(spec.vt) as unknown as { ArrayType: new (n: number) => unknown }).ArrayType;
-        values.push(new ctor(n));
+    const data = ctx.data;
+    const read = this.slotRead;
+    const flags = this.flags;
+    const V = this.argV;
+    const O = this.argO;
+    const B = this.argB;
+    const D = this.argD;
+    let key = 0;
+    for (let j = 0; j < read.length; j++) {
+      const d = data[j];
+      const r = read[j];
+      // Null-typed slots are all null without reading a bitmap.
+      let f = r === READ_NULL || d.nullCount === 0 ? 0 : 1;
+      let valid: Uint8Array | null = null;
+      if (r === READ_DICT) {
+        valid = ctx.view(j).valid;
+        if (valid !== null) f |= 2;
       }
-    });
-    const counts = variant.fn(n, V, O, B, D, X, values, bitmaps, HELPERS);
-    return { results: { values, bitmaps }, counts };
+      flags[j] = f;
+      key = key * 4 + f;
+      V[j] = r === READ_VALIDITY || r === READ_NULL ? null : r === READ_OFFSETS ? (d.length === 0 ? EMPTY_OFFSETS : d.valueOffsets) : d.values;
+      O[j] = d.offset;
+      B[j] = d.nullBitmap ?? null;
+      D[j] = valid;
+    }
+    const variant = this.variant(read.length <= MAX_NUMERIC_KEY_SLOTS ? key : flags.join(''));
+    const builders = this.aux.builders;
+    let X: unknown[] = NO_AUX;
+    if (builders.length > 0) {
+      X = new Array<unknown>(builders.length);
+      for (let k = 0; k < builders.length; k++) X[k] = builders[k](ctx);
+    }
+    const nullable = variant.nullable;
+    const arrays = this.sinkArray;
+    for (let s = 0; s < sinks.length; s++) {
+      bitmaps[s] = nullable[s] ? allocArray(Uint8Array, (n + 7) >> 3) : null;
+      if (sinks[s].kind === 'select') {
+        if (this.selection_.length < n) this.selection_ = new Int32Array(Math.max(n, this.selection_.length * 2));
+        values[s] = this.selection_;
+      } else {
+        values[s] = allocArray(arrays[s], this.sinkBits[s] ? (n + 7) >> 3 : n);
+      }
+    }
+    return variant.fn(n, V, O, B, D, X, values, bitmaps, HELPERS);
   }
 
-  private variant(flags: readonly number[]): Variant {
-    const key = flags.join('');
+  private variant(key: number | string): Variant {
     let v = this.variants.get(key);
     if (!v) {
-      v = this.generate(flags);
+      v = this.generate(Array.from(this.flags));
       this.variants.set(key, v);
     }
     return v;
@@ -509,11 +590,11 @@ export class Program {
 
   /** The generated source of the variant for the given per-slot null flags (for tests and debugging). */
   sourceFor(flags: readonly number[]): string {
-    return this.variant(flags).fn.toString();
+    return this.generate(flags).fn.toString();
   }
 }
 
 function utf8Vector(offsets: Int32Array, bytes: Uint8Array): Vector {
-  return makeVector(make({ type: new Utf8(), valueOffsets: offsets, data: bytes, length: offsets.length - 1, nullCount: 0 }));
+  return makeVector(newData(new Utf8(), offsets.length - 1, 0, null, bytes, offsets));
 }
 

@@ -24,6 +24,44 @@ export type FixedArray =
   | BigInt64Array
   | BigUint64Array;
 
+/** The constructor of a fixed-width typed array. */
+export type FixedArrayConstructor<T extends FixedArray = FixedArray> = {
+  new (length: number): T;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+// Output buffers of small batches are carved out of shared slabs: every `new ArrayBuffer`
+// costs about a microsecond before its bytes are touched (a backing store, external
+// memory accounting), which dominates at a few hundred rows per batch, while a view on an
+// existing buffer costs tens of nanoseconds. A slab is never reused: each region is handed
+// out once, zeroed as `new` would give it, and the slab is freed when the last view into it
+// is collected (so a retained small column keeps at most one slab alive, as a retained
+// slice keeps its parent batch). Arrays of at most 64 bytes (V8 keeps those on the heap)
+// and of more than `SLAB_MAX` bytes get their own buffer.
+const SLAB_BYTES = 1 << 17;
+const SLAB_MAX = 1 << 14;
+const ON_HEAP_MAX = 64;
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+
+/**
+ * A zero-filled typed array of `length` elements, like `new Ctor(length)` but, for sizes
+ * between 64 bytes and 16 KiB, a view into a shared slab (`byteOffset` may be ≠ 0).
+ */
+export function allocArray<T extends FixedArray>(Ctor: FixedArrayConstructor<T>, length: number): T {
+  const bytes = length * Ctor.BYTES_PER_ELEMENT;
+  if (bytes <= ON_HEAP_MAX || bytes > SLAB_MAX) return new Ctor(length);
+  let at = slabUsed;
+  if (at + bytes > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    at = 0;
+  }
+  // Keep every view 8-byte aligned (BigInt64Array and Float64Array need it).
+  slabUsed = (at + bytes + 7) & ~7;
+  return new Ctor(slab, at, length);
+}
+
 /** Whether any of `indices[0..n)` is negative. */
 export function hasNegative(indices: Indices, n: number): boolean {
   if (indices instanceof Uint32Array) return false;
@@ -40,9 +78,40 @@ export function firstOutOfRange(indices: Indices, n: number, rows: number): numb
   return -1;
 }
 
+/** A gather loop for one typed-array class and one index class (see `gatherFixed`). */
+type FixedGather = (values: FixedArray, indices: Indices, n: number, out: FixedArray) => void;
+
+/**
+ * Per typed-array class: the stride-1 gather loops, generated once per (value class, index
+ * class, negatives) and cached. Each is its own function (`new Function`, so its own type
+ * feedback): the element loads and stores stay monomorphic. One loop shared by every
+ * class goes megamorphic and costs several times more per element.
+ */
+const FIXED_GATHERS = new Map<unknown, (FixedGather | undefined)[]>();
+
+const DENSE_LOOP = 'for (let i = 0; i < n; i++) out[i] = values[indices[i]];';
+const HOLES_LOOP = 'for (let i = 0; i < n; i++) { const j = indices[i]; if (j >= 0) out[i] = values[j]; }';
+
+function fixedGather(values: FixedArray, indices: Indices, negatives: boolean): FixedGather {
+  let fns = FIXED_GATHERS.get(values.constructor);
+  if (fns === undefined) {
+    fns = [undefined, undefined, undefined];
+    FIXED_GATHERS.set(values.constructor, fns);
+  }
+  // Uint32 indices are never negative.
+  const k = negatives ? 2 : indices instanceof Uint32Array ? 1 : 0;
+  let fn = fns[k];
+  if (fn === undefined) {
+    fn = new Function('values', 'indices', 'n', 'out', `"use strict";\n${negatives ? HOLES_LOOP : DENSE_LOOP}`) as FixedGather;
+    fns[k] = fn;
+  }
+  return fn;
+}
+
 /**
  * `out[i * stride + s] = values[indices[i] * stride + s]` for `i < n`. A negative index
- * leaves `out` zero at that row (`out` must be freshly allocated).
+ * leaves `out` zero at that row (`out` must be freshly allocated). With `stride === 1`
+ * the loop is specialised per typed-array class (see `FIXED_GATHERS`).
  */
 export function gatherFixed<T extends FixedArray>(
   values: T,
@@ -53,15 +122,7 @@ export function gatherFixed<T extends FixedArray>(
   negatives: boolean,
 ): T {
   if (stride === 1) {
-    if (!negatives) {
-      // Hand-written hot loop.
-      for (let i = 0; i < n; i++) out[i] = values[indices[i]];
-    } else {
-      for (let i = 0; i < n; i++) {
-        const j = indices[i];
-        if (j >= 0) out[i] = values[j];
-      }
-    }
+    fixedGather(values, indices, negatives)(values, indices, n, out);
     return out;
   }
   for (let i = 0; i < n; i++) {
@@ -113,7 +174,7 @@ export function gatherBits(
  * unless `indices[i]` is negative. Returns the bitmap and its null count.
  */
 export function validityOfIndices(indices: Indices, n: number): { bitmap: Uint8Array; nulls: number } {
-  const bitmap = new Uint8Array(bitmapBytes(n));
+  const bitmap = allocArray(Uint8Array, bitmapBytes(n));
   let nulls = 0;
   for (let i = 0; i < n; i++) {
     if (indices[i] >= 0) bitmap[i >> 3] |= 1 << (i & 7);
@@ -153,8 +214,8 @@ export function gatherVarBinary(
     if (j >= 0) total += offsets[j + 1] - offsets[j];
   }
   if (total > 0x7fffffff) throw new RangeError(`Gathered values need ${total} bytes, more than 32-bit offsets address`);
-  const outOffsets = new Int32Array(n + 1);
-  const outBytes = new Uint8Array(total);
+  const outOffsets = allocArray(Int32Array, n + 1);
+  const outBytes = allocArray(Uint8Array, total);
   let pos = 0;
   for (let i = 0; i < n; i++) {
     const j = indices[i];
@@ -181,8 +242,8 @@ export function gatherLargeVarBinary(
     const j = indices[i];
     if (j >= 0) total += Number(offsets[j + 1] - offsets[j]);
   }
-  const outOffsets = new BigInt64Array(n + 1);
-  const outBytes = new Uint8Array(total);
+  const outOffsets = allocArray(BigInt64Array, n + 1);
+  const outBytes = allocArray(Uint8Array, total);
   let pos = 0;
   for (let i = 0; i < n; i++) {
     const j = indices[i];
@@ -195,6 +256,58 @@ export function gatherLargeVarBinary(
     outOffsets[i + 1] = BigInt(pos);
   }
   return { offsets: outOffsets, bytes: outBytes };
+}
+
+/** The rows of a list column's child to gather, and the new offsets (see `gatherListRanges`). */
+export interface ListRanges {
+  /** `n + 1` offsets from 0 into the gathered child. */
+  offsets: Int32Array;
+  /** The child rows, in order: the concatenation of every gathered row's child range. */
+  childIndices: Int32Array;
+}
+
+/**
+ * For a list column with 32-bit offsets (List, Map): the new offsets of rows
+ * `indices[0..n)` and the child rows to gather. A negative index gives an empty list.
+ * Throws a `RangeError` if the result needs more than 2^31 - 1 child rows.
+ */
+export function gatherListRanges(offsets: Int32Array, indices: Indices, n: number): ListRanges {
+  const outOffsets = allocArray(Int32Array, n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const j = indices[i];
+    if (j >= 0) total += offsets[j + 1] - offsets[j];
+    if (total > 0x7fffffff) throw new RangeError(`Gathered lists need more than 2^31 - 1 child rows`);
+    outOffsets[i + 1] = total;
+  }
+  const childIndices = new Int32Array(total);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const j = indices[i];
+    if (j < 0) continue;
+    const end = offsets[j + 1];
+    for (let c = offsets[j]; c < end; c++) childIndices[k++] = c;
+  }
+  return { offsets: outOffsets, childIndices };
+}
+
+/**
+ * The child rows of rows `indices[0..n)` of a fixed-size list of `size` items per row:
+ * `size * indices[i] + c`, or `-1` for every item of a negative index (a null child row).
+ */
+export function fixedListChildIndices(size: number, indices: Indices, n: number): Int32Array {
+  const out = new Int32Array(n * size);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const j = indices[i];
+    if (j < 0) {
+      for (let c = 0; c < size; c++) out[k++] = -1;
+    } else {
+      const base = j * size;
+      for (let c = 0; c < size; c++) out[k++] = base + c;
+    }
+  }
+  return out;
 }
 
 /**

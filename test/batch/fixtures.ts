@@ -15,6 +15,7 @@ import {
   DurationMillisecond,
   Field,
   FixedSizeBinary,
+  FixedSizeList,
   Float32,
   Float64,
   Int8,
@@ -23,6 +24,8 @@ import {
   IntervalDayTime,
   LargeBinary,
   LargeUtf8,
+  List,
+  Map_,
   Null,
   RecordBatch,
   RecordBatchReader,
@@ -37,6 +40,7 @@ import {
   Utf8,
   Vector,
   makeData,
+  vectorFromArray,
   type DataType,
 } from 'apache-arrow';
 
@@ -187,9 +191,46 @@ export function allTypesBatch(n: number, seed = 0, dictionary: readonly string[]
   });
 }
 
+const LIST_TYPE = new List(new Field('item', new Int32(), true));
+const LIST_UTF8_TYPE = new List(new Field('item', new Utf8(), true));
+const LIST_STRUCT_TYPE = new List(new Field('item', STRUCT_TYPE, true));
+const LIST_LIST_TYPE = new List(new Field('item', LIST_TYPE, true));
+const MAP_ENTRIES = new Struct([new Field('key', new Utf8(), false), new Field('value', new Int32(), true)]);
+const MAP_TYPE = new Map_(new Field('entries', MAP_ENTRIES, false) as never);
+const FSL_TYPE = new FixedSizeList(2, new Field('item', new Float64(), true));
+const FSL_UTF8_TYPE = new FixedSizeList(3, new Field('item', new Utf8(), true));
+
+/**
+ * A batch of `n` rows with nested columns the gathers support: List (of Int32, Utf8,
+ * Struct, List), Map and FixedSizeList (of Float64, Utf8), with null rows where
+ * `(i * 7 + j + seed) % 5 === 0`, empty lists, and null items inside lists.
+ */
+export function listTypesBatch(n: number, seed = 0): RecordBatch {
+  const rows = Array.from({ length: n }, (_, i) => i + seed * 1000);
+  let j = 0;
+  const col = <T>(f: (i: number) => T): (T | null)[] => {
+    const jj = j++;
+    return rows.map((i) => ((i * 7 + jj + seed) % 5 === 0 ? null : f(i)));
+  };
+  const items = (i: number): number => i % 4; // 0..3 items, 0 = empty list
+  const data = (values: unknown[], type: DataType): Data => vectorFromArray(values as never, type as never).data[0] as Data;
+  return batchOf({
+    k: fixedData(new Int32(), rows.map((i) => i), Int32Array),
+    list: data(col((i) => Array.from({ length: items(i) }, (_, c) => (c === 1 && i % 3 === 0 ? null : i * 10 + c))), LIST_TYPE),
+    lstr: data(col((i) => Array.from({ length: items(i + 1) }, (_, c) => (c === 2 ? null : WORDS[(i + c) % WORDS.length]))), LIST_UTF8_TYPE),
+    lstruct: data(col((i) => Array.from({ length: items(i + 2) }, (_, c) => (c === 1 ? null : { a: i + c, b: `s${i}` }))), LIST_STRUCT_TYPE),
+    llist: data(col((i) => Array.from({ length: items(i + 3) }, (_, c) => (c === 0 ? [] : [i, c]))), LIST_LIST_TYPE),
+    map: data(col((i) => new Map(Array.from({ length: items(i) }, (_, c) => [`k${c}`, c === 1 ? null : i + c]))), MAP_TYPE),
+    fsl: data(col((i) => [i / 2, i % 3 === 0 ? null : -i]), FSL_TYPE),
+    fstr: data(col((i) => [WORDS[i % WORDS.length], null, `w${i}`]), FSL_UTF8_TYPE),
+  });
+}
+
 function normalise(v: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>);
+  if (Array.isArray(v)) return v.map(normalise);
+  if (v instanceof Vector) return Array.from(v as Iterable<unknown>, normalise);
   if (typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
     const o = (v as { toJSON(): Record<string, unknown> }).toJSON();
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, normalise(x)]));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Field, Int32, List, Schema, makeData, RecordBatch, Struct, vectorFromArray } from 'apache-arrow';
+import { Field, Int32, LargeList, Schema, SparseUnion, makeData, RecordBatch, Struct, Type, vectorFromArray } from 'apache-arrow';
 import { ColumnTypeError, InvalidOptionError } from '../../src/errors';
 import { takeData, takeRows } from '../../src/batch/take';
-import { allTypesBatch, ipcRoundTrip, pick, plain, plainColumns } from './fixtures';
+import { allTypesBatch, ipcRoundTrip, listTypesBatch, pick, plain, plainColumns } from './fixtures';
 
 describe('takeRows', () => {
   const batch = allTypesBatch(37);
@@ -73,17 +73,33 @@ describe('takeRows', () => {
     expect(() => takeRows(batch, Int32Array.of(0), 2)).toThrow(InvalidOptionError);
   });
 
-  it('throws ColumnTypeError naming an unsupported column', () => {
-    const listType = new List(new Field('item', new Int32(), true));
-    const list = vectorFromArray([[1], [2, 3]], listType).data[0];
-    const fields = [new Field('xs', listType, true)];
-    const b = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 2, children: [list] }));
-    try {
-      takeRows(b, Int32Array.of(0));
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ColumnTypeError);
-      expect((e as ColumnTypeError).column).toBe('xs');
+  it('throws ColumnTypeError naming an unsupported column (Union, LargeList)', () => {
+    const child = vectorFromArray([1, 2], new Int32()).data[0];
+    const union = makeData({
+      type: new SparseUnion([0], [new Field('a', new Int32())]),
+      length: 2,
+      nullCount: 0,
+      typeIds: Int8Array.of(0, 0),
+      children: [child],
+    } as never);
+    const large = makeData({
+      type: new LargeList(new Field('item', new Int32())),
+      length: 2,
+      nullCount: 0,
+      valueOffsets: BigInt64Array.of(0n, 1n, 2n),
+      child,
+    } as never);
+    for (const [name, data] of [['u', union], ['ll', large]] as const) {
+      const fields = [new Field('k', new Int32(), true), new Field(name, data.type, true)];
+      const b = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 2, children: [child, data] }));
+      try {
+        takeRows(b, Int32Array.of(0));
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ColumnTypeError);
+        expect((e as ColumnTypeError).column).toBe(name);
+        expect((e as ColumnTypeError).expected).toContain('List, Map, FixedSizeList');
+      }
     }
   });
 
@@ -107,6 +123,64 @@ describe('takeRows', () => {
   it('agrees with picking plain rows for random indices (property)', () => {
     fc.assert(
       fc.property(fc.nat(10), fc.array(fc.integer({ min: -1, max: 26 }), { maxLength: 30 }), (a, raw) => {
+        const s = batch.slice(a, a + 27);
+        const idx = Int32Array.from(raw);
+        expect(plainColumns(takeRows(s, idx))).toEqual(pick(plainColumns(s), idx));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('takeRows on nested columns (List, Map, FixedSizeList)', () => {
+  const batch = listTypesBatch(41);
+  const all = plainColumns(batch);
+
+  it('gathers lists with their child rows, nulls and empty lists kept, repeats allowed', () => {
+    const idx = Int32Array.of(40, 0, 3, 3, 17, 4, 2);
+    const out = takeRows(batch, idx);
+    expect(plainColumns(out)).toEqual(pick(all, idx));
+    out.schema.fields.forEach((f, j) => expect(f.type).toBe(batch.schema.fields[j].type));
+    // The gathered children are contiguous: offsets start at 0, children hold only the kept items.
+    const list = out.data.children[1];
+    expect(list.valueOffsets[0]).toBe(0);
+    expect(list.children[0].length).toBe(list.valueOffsets[out.numRows]);
+  });
+
+  it('gives a null row for a negative index (an empty list for List and Map, null items for FixedSizeList)', () => {
+    const out = takeRows(batch, Int32Array.of(1, -1, 2));
+    const cols = plainColumns(out);
+    for (const [name, values] of Object.entries(cols)) {
+      expect(values[1], name).toBeNull();
+      expect([values[0], values[2]], name).toEqual([all[name][1], all[name][2]]);
+    }
+    expect(out.data.children[1].valueOffsets[2] - out.data.children[1].valueOffsets[1]).toBe(0);
+    expect(out.data.children.find((c) => c.type.typeId === Type.FixedSizeList)!.children[0].length).toBe(6);
+  });
+
+  it('works on sliced batches (offset ≠ 0, offsets not starting at 0, sliced FixedSizeList children)', () => {
+    for (const [a, b] of [[3, 30], [8, 20], [13, 14], [1, 41]]) {
+      const s = batch.slice(a, b);
+      const idx = Int32Array.from({ length: b - a }, (_, i) => (i * 7) % (b - a));
+      expect(plainColumns(takeRows(s, idx))).toEqual(pick(plainColumns(s), idx));
+    }
+  });
+
+  it('works on IPC round-tripped batches', () => {
+    const [back] = ipcRoundTrip([batch]);
+    const idx = Int32Array.of(4, 9, 0, 33);
+    expect(plainColumns(takeRows(back, idx))).toEqual(pick(all, idx));
+  });
+
+  it('gives zero rows for no indices', () => {
+    const none = takeRows(batch, new Int32Array(0));
+    expect(none.numRows).toBe(0);
+    expect(plainColumns(none)).toEqual(pick(all, []));
+  });
+
+  it('agrees with picking plain rows for random indices over slices (property)', () => {
+    fc.assert(
+      fc.property(fc.nat(14), fc.array(fc.integer({ min: -1, max: 26 }), { maxLength: 30 }), (a, raw) => {
         const s = batch.slice(a, a + 27);
         const idx = Int32Array.from(raw);
         expect(plainColumns(takeRows(s, idx))).toEqual(pick(plainColumns(s), idx));

@@ -2,9 +2,9 @@ import { Float64, Int32, type RecordBatch, TimeUnit } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { ExpressionError } from '../../src/errors';
 import { Expr, Then, col, fn, lit, when } from '../../src/expr';
-import { parseItems, planSelect, schemaKey, SchemaCache } from '../../src/expr/plan';
+import { parseItems, planFilter, planSelect, planWithColumns, schemaKey, SchemaCache } from '../../src/expr/plan';
 import { Program } from '../../src/expr/program';
-import { batchOf, column, dict, f64, i32, ts } from './helpers';
+import { batchOf, bool, column, dict, f64, i32, plain, ts, u8 } from './helpers';
 
 const sel = (b: RecordBatch, e: Expr): unknown[] =>
   column(planSelect('select', b.schema, parseItems('select', [{ r: e }], true)).apply(b), 'r');
@@ -97,5 +97,66 @@ describe('compilation', () => {
     expect(column(plan.apply(withSchema), 'e')).toEqual([false, false, true, null]);
     expect(column(plan.apply(withSchema), 'f')).toEqual(['y', 'y', 'x', 'y']);
     expect(plan.apply(second).numRows).toBe(0);
+  });
+});
+
+describe('per-batch evaluation', () => {
+  const wc = (b: RecordBatch, items: Record<string, Expr>) => planWithColumns('withColumns', b.schema, parseItems('withColumns', [items], false));
+
+  it('picks the loop variant per batch null pattern, with more slots than a numeric key holds', () => {
+    // 30 columns: the null-pattern key falls back to a string.
+    const cols = (nullAt: number): Record<string, ReturnType<typeof i32>> =>
+      Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`c${k}`, i32(k === nullAt ? [null, k] : [k, k])]));
+    const sum = Array.from({ length: 30 }, (_, k) => col(`c${k}`)).reduce((a, b) => a.add(b));
+    const clean = batchOf(cols(-1));
+    const plan = wc(clean, { s: sum });
+    const keep = planFilter('filter', clean.schema, sum.gt(0).node);
+    const total = (30 * 29) / 2;
+    for (const nullAt of [-1, 0, 29, -1, 17]) {
+      const b = new (clean.constructor as typeof import('apache-arrow').RecordBatch)(clean.schema, batchOf(cols(nullAt)).data);
+      expect(column(plan.apply(b), 's'), `null in c${nullAt}`).toEqual([nullAt >= 0 ? null : total, total]);
+      expect(keep.apply(b).numRows).toBe(nullAt >= 0 ? 1 : 2);
+    }
+  });
+
+  it('allocates UInt8 and Bool outputs at their sizes (bytes vs bits)', () => {
+    const b = batchOf({ u: u8([1, 2, 250, null, 7, 8, 9, 10, 11, 12]), f: bool([true, false, null, true, true, false, true, false, true, true]) });
+    const out = wc(b, { v: col('u').add(10), g: col('f').not(), h: col('u').gt(5) }).apply(b);
+    expect(out.schema.fields.map((f) => String(f.type))).toEqual(['Uint8', 'Bool', 'Uint8', 'Bool', 'Bool']);
+    expect(out.data.children[2].values).toBeInstanceOf(Uint8Array);
+    expect(out.data.children[2].values.length).toBe(10);
+    expect(out.data.children[3].values.length).toBe(2);
+    expect(column(out, 'v')).toEqual([11, 12, 4, null, 17, 18, 19, 20, 21, 22]);
+    expect(column(out, 'g')).toEqual([false, true, null, false, false, true, false, true, false, false]);
+    expect(column(out, 'h')).toEqual([false, false, true, null, true, true, true, true, true, true]);
+  });
+
+  it('outputs of successive batches are independent buffers (shared slabs, no reuse)', () => {
+    const rows = (k: number) => batchOf({ x: f64(Array.from({ length: 100 }, (_, i) => (i % 9 === 0 ? null : i + k))) });
+    const first = rows(0);
+    const plan = wc(first, { y: col('x').mul(2) });
+    const keep = planFilter('filter', first.schema, col('x').gt(3).and(col('x').lt(90)).node);
+    const outs = [0, 1000, 2000].map((k) => {
+      const b = new (first.constructor as typeof import('apache-arrow').RecordBatch)(first.schema, rows(k).data);
+      return [plan.apply(b), keep.apply(b)] as const;
+    });
+    const snapshot = outs.map(([p, f]) => [plain(p), plain(f)]);
+    // More batches after: earlier outputs are unchanged.
+    for (let k = 0; k < 50; k++) plan.apply(keep.apply(rows(k)));
+    expect(outs.map(([p, f]) => [plain(p), plain(f)])).toEqual(snapshot);
+    expect(snapshot[0][0].y).toEqual(Array.from({ length: 100 }, (_, i) => (i % 9 === 0 ? null : 2 * i)));
+    expect(snapshot[0][1].x).toEqual(Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 9 !== 0 && i > 3 && i < 90));
+    expect(snapshot[1][1].x).toEqual([]);
+  });
+
+  it('the reused selection buffer grows with the batch and serves smaller ones after', () => {
+    const b = (n: number) => batchOf({ x: i32(Array.from({ length: n }, (_, i) => i)) });
+    const first = b(3);
+    const keep = planFilter('filter', first.schema, col('x').neq(1).node);
+    const like = (x: RecordBatch) => new (first.constructor as typeof import('apache-arrow').RecordBatch)(first.schema, x.data);
+    for (const n of [3, 1000, 5, 5000, 2]) {
+      const out = keep.apply(like(b(n)));
+      expect(column(out, 'x'), `n=${n}`).toEqual(Array.from({ length: n }, (_, i) => i).filter((i) => i !== 1));
+    }
   });
 });

@@ -11,7 +11,6 @@ import {
   indexOfString,
   validityTable,
 } from '../../src/kernels/exprStrings';
-import { takeBits, takeFixed, takeFixedListRanges, takeListRanges, takeVarBinary } from '../../src/kernels/exprTake';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -57,29 +56,5 @@ describe('string kernels', () => {
     // handles: index * 2 + source; row 2 is null (validity 0) and gets ''.
     const g = gatherUtf8(Float64Array.of(1 * 2 + 1, 0 * 2 + 0, 0, 1 * 2 + 0), Uint8Array.of(0b1011), 4, 2, [a.offsets, b.offsets], [a.bytes, b.bytes]);
     expect(read(g.offsets, g.bytes, 4)).toEqual(['def', 'ab', '', 'c']);
-  });
-});
-
-describe('take kernels', () => {
-  const sel = Int32Array.of(0, 2, 3);
-  it('fixed width with strides', () => {
-    expect(Array.from(takeFixed(Float64Array.of(1, 2, 3, 4), 1, sel, 3))).toEqual([1, 3, 4]);
-    expect(Array.from(takeFixed(BigInt64Array.of(1n, 2n, 3n, 4n), 1, sel, 3))).toEqual([1n, 3n, 4n]);
-    expect(Array.from(takeFixed(Uint32Array.of(1, 1, 2, 2, 3, 3, 4, 4), 2, sel, 3))).toEqual([1, 1, 3, 3, 4, 4]);
-  });
-  it('bits at an offset', () => {
-    const { bits, set } = takeBits(Uint8Array.of(0b0101_0000), 4, sel, 3);
-    // rows 0..3 at bit offset 4 are [1, 0, 1, 0]; rows 0, 2, 3 give [1, 1, 0]
-    expect(bits[0] & 0b111).toBe(0b011);
-    expect(set).toBe(2);
-  });
-  it('variable width and lists', () => {
-    const s = strings(['a', 'bb', 'ccc', 'dddd']);
-    const r = takeVarBinary(s.offsets, s.bytes, sel, 3);
-    expect(read(r.offsets, r.bytes, 3)).toEqual(['a', 'ccc', 'dddd']);
-    const l = takeListRanges(Int32Array.of(0, 1, 1, 3, 4), sel, 3);
-    expect(Array.from(l.offsets)).toEqual([0, 1, 3, 4]);
-    expect(Array.from(l.childSel)).toEqual([0, 1, 2, 3]);
-    expect(Array.from(takeFixedListRanges(2, Int32Array.of(1, 3), 2))).toEqual([2, 3, 6, 7]);
   });
 });

@@ -5,9 +5,11 @@ import {
   contiguousRun,
   countMask,
   firstOutOfRange,
+  fixedListChildIndices,
   gatherBits,
   gatherFixed,
   gatherLargeVarBinary,
+  gatherListRanges,
   gatherVarBinary,
   hasNegative,
   maskToIndices,
@@ -26,6 +28,66 @@ describe('gather kernels', () => {
     expect(Array.from(gatherFixed(BigInt64Array.of(1n, 2n), 1, Int32Array.of(1, -1), 2, new BigInt64Array(2), true))).toEqual([2n, 0n]);
     expect(Array.from(gatherFixed(Uint8Array.of(1, 2, 3, 4, 5, 6), 3, Uint32Array.of(1, 0), 2, new Uint8Array(6), false))).toEqual([4, 5, 6, 1, 2, 3]);
     expect(Array.from(gatherFixed(Int32Array.of(1, 2, 3, 4), 2, Int32Array.of(-1, 1), 2, new Int32Array(4), true))).toEqual([0, 0, 3, 4]);
+  });
+
+  const CLASSES = [
+    Int8Array,
+    Int16Array,
+    Int32Array,
+    Uint8Array,
+    Uint16Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+  ] as const;
+
+  it('gathers every typed-array class through its own specialised loop, with Int32 and Uint32 indices and holes', () => {
+    for (const Arr of CLASSES) {
+      const big = Arr === BigInt64Array || Arr === BigUint64Array;
+      const v = (x: number): number | bigint => (big ? BigInt(x) : x);
+      const values = new (Arr as unknown as new (xs: unknown[]) => ArrayLike<unknown>)([1, 2, 3, 4, 5].map(v));
+      const out = () => new (Arr as unknown as new (n: number) => ArrayLike<unknown>)(4);
+      const name = Arr.name;
+      // Twice each, so a second call reuses the cached loop.
+      for (let rep = 0; rep < 2; rep++) {
+        expect(Array.from(gatherFixed(values as never, 1, Int32Array.of(4, 0, 0, 2), 4, out() as never, false)), name).toEqual([5, 1, 1, 3].map(v));
+        expect(Array.from(gatherFixed(values as never, 1, Uint32Array.of(1, 3, 3, 0), 4, out() as never, false)), name).toEqual([2, 4, 4, 1].map(v));
+        expect(Array.from(gatherFixed(values as never, 1, Int32Array.of(-1, 3, -1, 0), 4, out() as never, true)), name).toEqual([0, 4, 0, 1].map(v));
+      }
+    }
+  });
+
+  it('gathers from a subarray (re-based values of a sliced column) and keeps NaN, -0 and extreme values', () => {
+    const base = Float64Array.of(9, NaN, -0, Infinity, -1e308);
+    const sub = base.subarray(1);
+    const out = gatherFixed(sub, 1, Int32Array.of(3, 2, 1, 0), 4, new Float64Array(4), false);
+    expect(Array.from(out)).toEqual([-1e308, Infinity, -0, NaN]);
+    expect(Object.is(out[2], -0)).toBe(true);
+    const big = gatherFixed(BigInt64Array.of(-(2n ** 63n), 2n ** 63n - 1n), 1, Int32Array.of(1, 0), 2, new BigInt64Array(2), false);
+    expect(Array.from(big)).toEqual([2n ** 63n - 1n, -(2n ** 63n)]);
+  });
+
+  it('gather agrees with a plain index loop for every class (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...CLASSES),
+        fc.array(fc.integer({ min: -128, max: 127 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 60 }),
+        fc.boolean(),
+        (Arr, raw, picks, holes) => {
+          const big = Arr === BigInt64Array || Arr === BigUint64Array;
+          const values = (Arr as unknown as { from(xs: unknown[]): ArrayLike<unknown> }).from(raw.map((x) => (big ? BigInt(x & 127) : x & 127)));
+          const idx = Int32Array.from(picks, (p, i) => (holes && i % 3 === 0 ? -1 : p % raw.length));
+          const out = new (Arr as unknown as new (n: number) => ArrayLike<unknown>)(idx.length);
+          gatherFixed(values as never, 1, idx, idx.length, out as never, holes);
+          const zero = big ? 0n : 0;
+          expect(Array.from(out)).toEqual(Array.from(idx, (j) => (j < 0 ? zero : values[j])));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('gathers bits at a bit offset and counts the set ones', () => {
@@ -59,6 +121,20 @@ describe('gather kernels', () => {
     const gl = gatherVarBinary(Int32Array.of(0, 100), long, Int32Array.of(0, 0), 2);
     expect(gl.bytes.length).toBe(200);
     expect(gl.bytes.every((x) => x === 7)).toBe(true);
+  });
+
+  it('gathers list ranges (32-bit offsets, re-based input) and fixed-size list child rows', () => {
+    // rows: [0], [], [1, 2], [3]; offsets of a slice need not start at 0
+    const offsets = Int32Array.of(5, 6, 6, 8, 9);
+    const r = gatherListRanges(offsets, Int32Array.of(0, 2, 3), 3);
+    expect(Array.from(r.offsets)).toEqual([0, 1, 3, 4]);
+    expect(Array.from(r.childIndices)).toEqual([5, 6, 7, 8]);
+    const holes = gatherListRanges(offsets, Int32Array.of(2, -1, 1, 2), 4);
+    expect(Array.from(holes.offsets)).toEqual([0, 2, 2, 2, 4]);
+    expect(Array.from(holes.childIndices)).toEqual([6, 7, 6, 7]);
+    expect(Array.from(gatherListRanges(offsets, Uint32Array.of(), 0).offsets)).toEqual([0]);
+    expect(Array.from(fixedListChildIndices(2, Int32Array.of(1, 3), 2))).toEqual([2, 3, 6, 7]);
+    expect(Array.from(fixedListChildIndices(3, Int32Array.of(0, -1), 2))).toEqual([0, 1, 2, -1, -1, -1]);
   });
 
   it('re-bases offsets', () => {
