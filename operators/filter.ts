@@ -34,10 +34,12 @@ import { operate } from './internal/operate';
  *
  * **State and memory growth**: none per row; a cache of compiled predicates per input schema.
  *
- * **Cost per batch**: one generated typed-array loop over the predicate's columns, then a
- * gather of the kept rows into new buffers for every column (all column types: fixed width,
- * Bool, Utf8/Binary, Dictionary keys, List, Struct). When every row is kept the input batch
- * is returned as is (zero-copy); when none is, a 0-row batch of the same schema.
+ * **Cost per batch**: one generated, branch-free typed-array loop over the predicate's
+ * columns that writes the kept row positions, then a gather of those rows into new buffers
+ * for every column (`selectRows`: fixed-width columns and dictionary keys in one loop per
+ * group of columns; Bool, Utf8/Binary and their Large forms, List, Map, FixedSizeList,
+ * Struct). Zero-copy when it can be: every row kept → the input batch itself; none → a
+ * 0-row slice; one contiguous run → a slice of the input (same schema object each time).
  */
 export function filter(...predicates: (Expr | boolean)[]): OperatorFunction<RecordBatch, RecordBatch> {
   if (predicates.length === 0) {

@@ -1,7 +1,7 @@
 /**
  * Gathering rows of record batches and columns by index.
  */
-import { Data, type DataType, type RecordBatch, Type, type Vector } from 'apache-arrow';
+import { Data, type DataType, type RecordBatch, type Schema, Type, type Vector } from 'apache-arrow';
 import { ColumnTypeError, InvalidOptionError } from '../errors';
 import { bitmapBytes } from '../kernels/bitmap';
 import {
@@ -17,6 +17,9 @@ import {
   gatherListRanges,
   gatherVarBinary,
   hasNegative,
+  MULTI_GATHER_MAX,
+  type MultiGather,
+  makeMultiGather,
   validityOfIndices,
 } from '../kernels/gather';
 import { recordBatch, structData } from './build';
@@ -81,10 +84,35 @@ function unsupported(type: DataType, column: string | undefined): ColumnTypeErro
   });
 }
 
+/**
+ * A fixed-width column's gathered `values` as a `Data`, with the gathered validity of
+ * `data` (and of the negative indices); a Dictionary keeps its dictionary.
+ */
+function withValidity(data: Data, indices: Indices, n: number, negatives: boolean, values: FixedArray): Data {
+  if (data.nullCount > 0) {
+    const nullBitmap = allocArray(Uint8Array, bitmapBytes(n));
+    const nullCount = n - gatherBits(data.nullBitmap, data.offset, indices, n, nullBitmap, negatives);
+    return newData(data.type, n, nullCount, nullBitmap, values, undefined, undefined, data.dictionary);
+  }
+  if (negatives) {
+    const v = validityOfIndices(indices, n);
+    return newData(data.type, n, v.nulls, v.bitmap, values, undefined, undefined, data.dictionary);
+  }
+  return newData(data.type, n, 0, null, values, undefined, undefined, data.dictionary);
+}
+
 /** The gather with the negative-index check already done (once per batch, not per column). */
 function gatherData(data: Data, indices: Indices, n: number, negatives: boolean, column?: string): Data {
   const type = data.type;
   if (type.typeId === Type.Null) return newData(type, n, n, null);
+
+  const typeId = type.typeId as Type;
+  if (isFixedWidth(typeId)) {
+    const values = data.values as FixedArray;
+    const stride = data.stride;
+    const out = gatherFixed(values, stride, indices, n, allocLike(values, n * stride), negatives);
+    return withValidity(data, indices, n, negatives, out);
+  }
 
   // Validity.
   let nullBitmap: Uint8Array | null = null;
@@ -96,14 +124,6 @@ function gatherData(data: Data, indices: Indices, n: number, negatives: boolean,
     const v = validityOfIndices(indices, n);
     nullBitmap = v.bitmap;
     nullCount = v.nulls;
-  }
-
-  const typeId = type.typeId as Type;
-  if (isFixedWidth(typeId)) {
-    const values = data.values as FixedArray;
-    const stride = data.stride;
-    const out = gatherFixed(values, stride, indices, n, allocLike(values, n * stride), negatives);
-    return newData(type, n, nullCount, nullBitmap, out, undefined, undefined, data.dictionary);
   }
   switch (typeId) {
     case Type.Bool: {
@@ -190,12 +210,93 @@ export function takeRows(batch: RecordBatch, indices: Indices, length: number = 
   return gatherBatch(batch, indices, length, hasNegative(indices, length));
 }
 
+/**
+ * How `gatherBatch` gathers the columns of one schema, built from its first batch: the
+ * stride-1 fixed-width columns (numbers, times, dictionary keys) in groups of up to
+ * `MULTI_GATHER_MAX`, each group by one generated loop of its own (reading the indices
+ * once for the group, with element accesses specialised to this schema's classes); the
+ * other columns one by one.
+ */
+interface BatchGatherPlan {
+  readonly groups: readonly GatherGroup[];
+  readonly rest: readonly number[];
+}
+
+interface GatherGroup {
+  readonly columns: readonly number[];
+  /** Each column's values class (checked per batch; a mismatch takes the general path). */
+  readonly classes: readonly FixedArrayConstructor[];
+  readonly gather: MultiGather;
+}
+
+const BATCH_GATHER_PLANS = new WeakMap<Schema, BatchGatherPlan>();
+
+function batchGatherPlan(schema: Schema, columns: readonly Data[]): BatchGatherPlan {
+  let plan = BATCH_GATHER_PLANS.get(schema);
+  if (plan !== undefined) return plan;
+  const fused: number[] = [];
+  const rest: number[] = [];
+  columns.forEach((d, j) => {
+    if (isFixedWidth(d.type.typeId) && d.stride === 1 && ArrayBuffer.isView(d.values)) fused.push(j);
+    else rest.push(j);
+  });
+  const groups: GatherGroup[] = [];
+  for (let at = 0; at < fused.length; at += MULTI_GATHER_MAX) {
+    const cols = fused.slice(at, at + MULTI_GATHER_MAX);
+    groups.push({
+      columns: cols,
+      classes: cols.map((j) => columns[j].values.constructor as FixedArrayConstructor),
+      gather: makeMultiGather(cols.length),
+    });
+  }
+  plan = { groups, rest };
+  BATCH_GATHER_PLANS.set(schema, plan);
+  return plan;
+}
+
 /** `takeRows` without the index checks (the caller made the indices). */
 export function gatherBatch(batch: RecordBatch, indices: Indices, n: number, negatives: boolean): RecordBatch {
-  const fields = batch.schema.fields;
+  const schema = batch.schema;
+  const fields = schema.fields;
   const columns = batch.data.children;
   const out = new Array<Data>(columns.length);
-  for (let j = 0; j < columns.length; j++) out[j] = gatherData(columns[j], indices, n, negatives, fields[j].name);
+  if (negatives || columns.length === 0) {
+    for (let j = 0; j < columns.length; j++) out[j] = gatherData(columns[j], indices, n, negatives, fields[j].name);
+  } else {
+    const plan = batchGatherPlan(schema, columns);
+    for (const group of plan.groups) gatherGroup(group, columns, indices, n, out, fields);
+    for (const j of plan.rest) out[j] = gatherData(columns[j], indices, n, false, fields[j].name);
+  }
   // Every gathered column has n rows and its input's type: no checks needed.
-  return recordBatch(batch.schema, structData(batch.schema, out, n));
+  return recordBatch(schema, structData(schema, out, n));
+}
+
+function gatherGroup(
+  group: GatherGroup,
+  columns: readonly Data[],
+  indices: Indices,
+  n: number,
+  out: Data[],
+  fields: readonly { name: string }[],
+): void {
+  const cols = group.columns;
+  const classes = group.classes;
+  const k = cols.length;
+  for (let c = 0; c < k; c++) {
+    if (columns[cols[c]].values.constructor !== classes[c]) {
+      for (const j of cols) out[j] = gatherData(columns[j], indices, n, false, fields[j].name);
+      return;
+    }
+  }
+  const values = new Array<FixedArray>(k);
+  const outs = new Array<FixedArray>(k);
+  for (let c = 0; c < k; c++) {
+    values[c] = columns[cols[c]].values as FixedArray;
+    outs[c] = allocArray(classes[c], n);
+  }
+  group.gather(values, indices, n, outs);
+  for (let c = 0; c < k; c++) {
+    const j = cols[c];
+    out[j] = withValidity(columns[j], indices, n, false, outs[c]);
+  }
 }

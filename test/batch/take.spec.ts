@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Field, Int32, LargeList, Schema, SparseUnion, makeData, RecordBatch, Struct, Type, vectorFromArray } from 'apache-arrow';
+import { Data, Field, Float64, Int32, LargeList, Schema, SparseUnion, makeData, RecordBatch, Struct, Type, vectorFromArray } from 'apache-arrow';
 import { ColumnTypeError, InvalidOptionError } from '../../src/errors';
+import { recordBatch } from '../../src/batch/build';
 import { takeData, takeRows } from '../../src/batch/take';
 import { allTypesBatch, ipcRoundTrip, listTypesBatch, pick, plain, plainColumns } from './fixtures';
 
@@ -101,6 +102,30 @@ describe('takeRows', () => {
         expect((e as ColumnTypeError).expected).toContain('List, Map, FixedSizeList');
       }
     }
+  });
+
+  it('gathers batches of one schema whose column buffers change class (the per-schema plan falls back)', () => {
+    const fields = [new Field('a', new Int32(), true), new Field('x', new Float64(), true)];
+    const schema = new Schema(fields);
+    const make = (a: Int32Array | Uint32Array, x: Float64Array) =>
+      new RecordBatch(
+        schema,
+        makeData({
+          type: new Struct(fields),
+          length: a.length,
+          children: [new Data(fields[0].type, 0, a.length, 0, [undefined, a, undefined] as never), new Data(fields[1].type, 0, x.length, 0, [undefined, x, undefined] as never)],
+        }),
+      );
+    const first = make(Int32Array.of(1, 2, 3), Float64Array.of(0.5, 1.5, 2.5));
+    // The same schema object (recordBatch keeps it), so the same gather plan.
+    const odd = recordBatch(first.schema, make(Uint32Array.of(7, 8, 9), Float64Array.of(9, 8, 7)).data);
+    expect(odd.schema).toBe(first.schema);
+    const idx = Int32Array.of(2, 0);
+    expect(Array.from(takeRows(first, idx).data.children[0].values)).toEqual([3, 1]);
+    const out = takeRows(odd, idx);
+    expect(out.data.children[0].values).toBeInstanceOf(Uint32Array);
+    expect(Array.from(out.data.children[0].values)).toEqual([9, 7]);
+    expect(Array.from(out.data.children[1].values)).toEqual([7, 9]);
   });
 
   it('takeData gathers one column', () => {

@@ -11,6 +11,9 @@ import {
   gatherLargeVarBinary,
   gatherListRanges,
   gatherVarBinary,
+  MULTI_GATHER_MAX,
+  allocArray,
+  makeMultiGather,
   hasNegative,
   maskToIndices,
   rebaseLargeOffsets,
@@ -88,6 +91,45 @@ describe('gather kernels', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('gathers several columns of different classes in one loop', () => {
+    const g = makeMultiGather(3);
+    const values = [Float64Array.of(0.5, 1.5, 2.5), BigInt64Array.of(10n, 20n, 30n), Int8Array.of(-1, -2, -3)];
+    const out = [new Float64Array(4), new BigInt64Array(4), new Int8Array(4)];
+    for (const idx of [Int32Array.of(2, 0, 0, 1), Uint32Array.of(2, 0, 0, 1)]) {
+      g(values, idx, 4, out);
+      expect(out.map((o) => Array.from(o as ArrayLike<unknown>))).toEqual([[2.5, 0.5, 0.5, 1.5], [30n, 10n, 10n, 20n], [-3, -1, -1, -2]]);
+    }
+    expect(() => makeMultiGather(0)).toThrow(RangeError);
+    expect(() => makeMultiGather(MULTI_GATHER_MAX + 1)).toThrow(RangeError);
+    const wide = makeMultiGather(MULTI_GATHER_MAX);
+    const cols = Array.from({ length: MULTI_GATHER_MAX }, (_, c) => Int32Array.of(c, c + 10));
+    const outs = cols.map(() => new Int32Array(2));
+    wide(cols, Int32Array.of(1, 0), 2, outs);
+    expect(outs.map((o) => Array.from(o))).toEqual(cols.map((c) => [c[1], c[0]]));
+  });
+
+  it('allocArray gives zeroed, aligned, non-overlapping arrays of every class and size', () => {
+    const made: ArrayLike<unknown>[] = [];
+    for (const Arr of CLASSES) {
+      for (const n of [0, 1, 7, 8, 9, 100, 1000, 3000, 100_000]) {
+        const a = allocArray(Arr as never, n) as unknown as ArrayLike<unknown> & { byteOffset: number; buffer: ArrayBuffer; BYTES_PER_ELEMENT: number };
+        expect(a, `${Arr.name}(${n})`).toBeInstanceOf(Arr);
+        expect(a.length).toBe(n);
+        expect(a.byteOffset % 8).toBe(0);
+        const zero = Arr === BigInt64Array || Arr === BigUint64Array ? 0n : 0;
+        expect(Array.from(a).every((x) => x === zero)).toBe(true);
+        made.push(a);
+      }
+    }
+    // Writing every array through a byte view never touches another one.
+    const bytes = made.map((a) => {
+      const v = a as unknown as { buffer: ArrayBuffer; byteOffset: number; byteLength: number };
+      return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    });
+    bytes.forEach((b, k) => b.fill((k % 250) + 1));
+    bytes.forEach((b, k) => expect(b.every((x) => x === (k % 250) + 1), `array ${k}`).toBe(true));
   });
 
   it('gathers bits at a bit offset and counts the set ones', () => {
