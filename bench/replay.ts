@@ -76,6 +76,31 @@ export async function benchReplay(rows: number, repeats = 5): Promise<Record<str
     });
   }
 
+  // each operator alone (where the time of the pipeline above goes)
+  const single = {
+    'filter alone': () => filter(col('size').gt(100)),
+    'withColumns alone': () => withColumns({ notional: col('price').mul(col('size')), mid: col('price').add(1).div(2) }),
+  };
+  for (const [name, op] of Object.entries(single)) {
+    for (const cycle of [undefined, 60_000] as const) {
+      let out = 0;
+      const run = async () => {
+        let n = 0;
+        await replay(({ t }) => t.pipe(op()), { t: trades }, { cycle, sink: (b) => (n += b.numRows) });
+        out = n;
+      };
+      const ms = median(await time(repeats, run));
+      results.push({
+        pipeline: name,
+        cycle: cycle === undefined ? 'default (1 s)' : `${cycle} ms`,
+        'ms (median)': ms.toFixed(1),
+        'rows/s': fmt((rows / ms) * 1000),
+        instants: `${out} rows out`,
+        'µs/instant': '',
+      });
+    }
+  }
+
   // hand-written baseline: the same filter and derived column in one loop per batch
   let baseSum = 0;
   const handMs = median(
