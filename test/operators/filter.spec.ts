@@ -7,10 +7,12 @@ import {
   Int32,
   LargeUtf8,
   List,
+  Map_,
   Null,
   RecordBatch,
   Struct,
   Type,
+  Utf8,
   makeData,
   vectorFromArray,
 } from 'apache-arrow';
@@ -118,6 +120,34 @@ describe('filter', () => {
       expect(Array.from(out.getChild('fsb')!.data[0].values as Uint8Array)).toEqual([2, 2, 4, 4, 5, 5]);
       expect(Array.from(out.getChild('dec')!.data[0].values as Uint32Array)).toEqual([4, 5, 6, 7, 12, 13, 14, 15, 16, 17, 18, 19]);
       expect(out.getChild('nul')!.length).toBe(3);
+    }
+  });
+
+  it('a contiguous run of kept rows is a zero-copy slice with the same schema object', () => {
+    const out = runSync(filter(col('t').gte(2n).and(col('t').lte(4n))), trades);
+    expect(rawBig(out, 't')).toEqual([2n, 3n, 4n]);
+    expect(out.schema).toBe(trades.schema);
+    expect(out.data.children[0].values.buffer).toBe(trades.data.children[0].values.buffer);
+    expect(column(out, 'venue')).toEqual(['Y', N, 'Z']);
+    // Rows 1 and 3 are not a run: gathered into new buffers.
+    const gathered = runSync(filter(col('t').eq(2n).or(col('t').eq(4n))), trades);
+    expect(rawBig(gathered, 't')).toEqual([2n, 4n]);
+    expect(gathered.data.children[0].values.buffer).not.toBe(trades.data.children[0].values.buffer);
+  });
+
+  it('Map columns keep their entries (sliced input too)', () => {
+    const mapType = new Map_(
+      new Field('entries', new Struct([new Field('key', new Utf8(), false), new Field('value', new Int32(), true)]), false) as never,
+    );
+    const maps = vectorFromArray(
+      [new Map([['a', 1]]), null, new Map(), new Map([['b', 2], ['c', N]]), new Map([['d', 4]])] as never,
+      mapType as never,
+    ).data[0];
+    const b = batchOf({ k: i32([0, 1, 2, 3, 4]), m: maps as never });
+    for (const input of [b, b.slice(1, 5)]) {
+      const out = runSync(filter(col('k').neq(2)), input);
+      const m = column(out, 'm').map((x) => (x === null ? null : (x as { toJSON(): unknown }).toJSON()));
+      expect(m).toEqual(input === b ? [{ a: 1 }, N, { b: 2, c: N }, { d: 4 }] : [N, { b: 2, c: N }, { d: 4 }]);
     }
   });
 
