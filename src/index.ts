@@ -76,3 +76,4 @@ export { select } from '../operators/select';
 export { withColumns } from '../operators/withColumns';
 export { filter } from '../operators/filter';
 export { mergeSorted, type MergeSortedOptions } from '../operators/mergeSorted';
+export { asofJoin, type AsofJoinOptions } from '../operators/asofJoin';
