@@ -246,8 +246,8 @@ export class Program {
   // Per sink: the typed-array class of its values, and whether they are bits (Bool).
   private readonly sinkArray: readonly FixedArrayConstructor[];
   private readonly sinkBits: readonly boolean[];
-  // Scratch argument arrays of the generated loop, refilled per batch (only our own code
-  // runs between filling them and the loop's return, so reuse is safe).
+  // Scratch argument arrays of the generated loop, refilled per batch and cleared after it
+  // (only our own code runs between filling them and the loop's return: reuse is safe).
   private readonly argV: unknown[];
   private readonly argO: number[];
   private readonly argB: (Uint8Array | null)[];
@@ -553,7 +553,12 @@ export class Program {
         values[s] = allocArray(arrays[s], this.sinkBits[s] ? (n + 7) >> 3 : n);
       }
     }
-    return variant.fn(n, V, O, B, D, X, values, bitmaps, HELPERS);
+    const counts = variant.fn(n, V, O, B, D, X, values, bitmaps, HELPERS);
+    // Drop the batch's buffers: the program outlives it (cached per schema).
+    V.fill(null);
+    B.fill(null);
+    D.fill(null);
+    return counts;
   }
 
   private variant(key: number | string): Variant {
