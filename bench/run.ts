@@ -9,6 +9,7 @@ const runs: [string, string[]][] = [
   ['bench/replay.ts', [quick ? '1000000' : '10000000']],
   ['bench/live.ts', [quick ? '20000' : '200000']],
   ['bench/keys.ts', []],
+  ['bench/asof.ts', quick ? ['100000', '400000'] : ['1000000', '4000000']],
 ];
 for (const [file, args] of runs) {
   console.log(`\n## ${file} ${args.join(' ')}`);
