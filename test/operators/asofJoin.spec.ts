@@ -210,8 +210,8 @@ describe('asofJoin (backward)', () => {
 
   it('identical output for any batch split, cycle, delivery order, and live (expectParity)', async () => {
     const arb = fc.record({
-      lt: fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 30 }),
-      rt: fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 30 }),
+      lt: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 8, maxLength: 30 }),
+      rt: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 8, maxLength: 30 }),
       lk: fc.array(fc.constantFrom('a', 'b', 'c', null), { minLength: 30, maxLength: 30 }),
       rk: fc.array(fc.constantFrom('a', 'b', 'c', null), { minLength: 30, maxLength: 30 }),
       tol: fc.constantFrom(undefined, 0, 100),
@@ -219,8 +219,7 @@ describe('asofJoin (backward)', () => {
       inner: fc.boolean(),
     });
     const cases = fc.sample(arb, { numRuns: 12, seed: 7 });
-    expect(cases.filter((c) => c.lt.length > 5 && c.rt.length > 5).length).toBeGreaterThan(6);
-    for (const c of cases) {
+        for (const c of cases) {
       const lt = [...c.lt].sort((x, y) => x - y);
       const rt = [...c.rt].sort((x, y) => x - y);
       const l = left(lt, c.lk.slice(0, lt.length), undefined, { ...L, k: 'dictionary' });
