@@ -1,9 +1,9 @@
-import { RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import type { OperatorFunction } from 'rxjs';
-import { ExpressionError, NotARecordBatchError } from '../src/errors';
+import { ExpressionError } from '../src/errors';
 import { Expr, type ExprNode } from '../src/expr/expr';
 import { SchemaCache, planFilter } from '../src/expr/plan';
-import { operate } from './internal/operate';
+import { mapBatches } from './internal/map-batches';
 
 /**
  * Keeps the rows where a predicate expression is true, like polars' `DataFrame.filter`:
@@ -52,23 +52,7 @@ export function filter(...predicates: (Expr | boolean)[]): OperatorFunction<Reco
   }
   const predicate = node!;
   const plans = new SchemaCache((schema) => planFilter('filter', schema, predicate));
-  return operate<RecordBatch, RecordBatch>((source, subscriber) =>
-    source.subscribe({
-      next(batch) {
-        let out: RecordBatch;
-        try {
-          if (!(batch instanceof RecordBatch)) throw new NotARecordBatchError({ actual: typeof batch });
-          out = plans.get(batch.schema).apply(batch);
-        } catch (e) {
-          subscriber.error(e);
-          return;
-        }
-        subscriber.next(out);
-      },
-      error: (e) => subscriber.error(e),
-      complete: () => subscriber.complete(),
-    }),
-  );
+  return mapBatches((batch) => plans.get(batch.schema).apply(batch));
 }
 
 function badPredicate(p: unknown): never {

@@ -1,8 +1,7 @@
-import { RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import type { OperatorFunction } from 'rxjs';
-import { NotARecordBatchError } from '../src/errors';
 import { type Projection, SchemaCache, type WithColumnsItem, parseItems, planWithColumns } from '../src/expr/plan';
-import { operate } from './internal/operate';
+import { mapBatches } from './internal/map-batches';
 
 export type { WithColumnsItem } from '../src/expr/plan';
 
@@ -53,21 +52,5 @@ export type { WithColumnsItem } from '../src/expr/plan';
 export function withColumns(...items: WithColumnsItem[]): OperatorFunction<RecordBatch, RecordBatch> {
   const parsed = parseItems('withColumns', items, false);
   const plans = new SchemaCache<Projection>((schema) => planWithColumns('withColumns', schema, parsed));
-  return operate<RecordBatch, RecordBatch>((source, subscriber) =>
-    source.subscribe({
-      next(batch) {
-        let out: RecordBatch;
-        try {
-          if (!(batch instanceof RecordBatch)) throw new NotARecordBatchError({ actual: typeof batch });
-          out = plans.get(batch.schema).apply(batch);
-        } catch (e) {
-          subscriber.error(e);
-          return;
-        }
-        subscriber.next(out);
-      },
-      error: (e) => subscriber.error(e),
-      complete: () => subscriber.complete(),
-    }),
-  );
+  return mapBatches((batch) => plans.get(batch.schema).apply(batch));
 }
