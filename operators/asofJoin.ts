@@ -12,6 +12,7 @@ import { type DurationLike, durationToNs } from '../src/time/duration';
 import { type LatePolicy, ProgressGate } from '../src/time/gate';
 import { currentRun } from '../src/time/run';
 import { operate } from './internal/operate';
+import { subscribeSides } from './internal/two-inputs';
 import { TimeBuffer } from './internal/time-buffer';
 
 export interface AsofJoinOptions {
@@ -266,21 +267,9 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       if (gate.allComplete && !subscriber.closed) subscriber.complete();
     };
 
-    const rightSub = right.subscribe({
-      next: (b) => onBatch(1, b),
-      error: (e) => subscriber.error(e),
-      complete: () => onComplete(1),
-    });
-    const leftSub = source.subscribe({
-      next: (b) => onBatch(0, b),
-      error: (e) => subscriber.error(e),
-      complete: () => onComplete(0),
-    });
-    gate.start();
+    const teardown = subscribeSides(subscriber, source, right, gate, onBatch, onComplete);
     return () => {
-      gate.stop();
-      rightSub.unsubscribe();
-      leftSub.unsubscribe();
+      teardown();
       buffers[0].clear();
       buffers[1].clear();
       state = undefined;

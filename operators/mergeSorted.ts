@@ -8,6 +8,7 @@ import { mergeOrder } from '../src/kernels/merge';
 import { type LatePolicy, ProgressGate } from '../src/time/gate';
 import { currentRun } from '../src/time/run';
 import { operate } from './internal/operate';
+import { subscribeSides } from './internal/two-inputs';
 import { type TimedRows, TimeBuffer } from './internal/time-buffer';
 
 export interface MergeSortedOptions {
@@ -97,21 +98,9 @@ export function mergeSorted(other: Observable<RecordBatch>, options: MergeSorted
       if (gate.allComplete) subscriber.complete();
     };
 
-    const otherSub = other.subscribe({
-      next: (b) => onBatch(1, b),
-      error: (e) => subscriber.error(e),
-      complete: () => onComplete(1),
-    });
-    const sourceSub = source.subscribe({
-      next: (b) => onBatch(0, b),
-      error: (e) => subscriber.error(e),
-      complete: () => onComplete(0),
-    });
-    gate.start();
+    const teardown = subscribeSides(subscriber, source, other, gate, onBatch, onComplete);
     return () => {
-      gate.stop();
-      otherSub.unsubscribe();
-      sourceSub.unsubscribe();
+      teardown();
       buffers[0].clear();
       buffers[1].clear();
     };

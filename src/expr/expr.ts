@@ -26,6 +26,7 @@
  */
 import type { Data, DataType, RecordBatch, Vector } from 'apache-arrow';
 import { ExpressionError } from '../errors';
+import type { FixedArray } from '../kernels/gather';
 
 /** A literal value: a number, boolean, string, bigint, `Date` (an instant) or `null`. */
 export type LitValue = number | boolean | string | bigint | Date | null;
@@ -40,19 +41,7 @@ export type LogicOp = 'and' | 'or';
 export type UnaryOp = 'neg' | 'abs' | 'not' | 'isNull' | 'isNotNull';
 
 /** What an `fn` callback may return: a column of the declared type and of the batch's length. */
-export type FnResult =
-  | Data
-  | Vector
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+export type FnResult = Data | Vector | FixedArray;
 
 /**
  * The callback of {@link fn}: called once per batch with the batch's columns (as `Data`, by
