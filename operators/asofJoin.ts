@@ -1,5 +1,5 @@
 import type { Observable, OperatorFunction } from 'rxjs';
-import { Field, type RecordBatch, Schema } from 'apache-arrow';
+import { type Data, Field, type RecordBatch, Schema } from 'apache-arrow';
 import { InvalidOptionError, MissingColumnError } from '../src/errors';
 import { StreamValidator } from '../src/batch/validate';
 import { recordBatch, sliceBatch, structData } from '../src/batch/build';
@@ -14,6 +14,7 @@ import { currentRun } from '../src/time/run';
 import { operate } from './internal/operate';
 import { subscribeSides } from './internal/two-inputs';
 import { TimeBuffer } from './internal/time-buffer';
+import { AsofState } from './internal/asof-state';
 
 export interface AsofJoinOptions {
   /** The time column of both sides. Default: the run's time column (`'ts'` outside a run). */
@@ -118,9 +119,13 @@ interface RightPlan {
  * the progress frontier (not final yet).
  *
  * **Cost per batch**: per release, O(left rows + right rows) for the merge walk, one
- * gather of the right columns for the released left rows, and, when right rows were
- * released, one gather of O(keys) rows to rebuild the per-key state (a known cost to
- * improve for many keys and small releases).
+ * gather of the right columns for the released left rows (from the per-key state and the
+ * released right rows, without concatenating them), and an update of the state for the
+ * keys whose latest row changed (O(right rows)). That holds when every chosen right column
+ * is of a fixed-width type (numbers, times, decimals, dictionary keys); with another type
+ * (Utf8, Bool, nested), or once a right batch brings a dictionary other than the first
+ * one's, the state is a batch instead, and each release with right rows concatenates it
+ * with them and gathers O(keys) rows to rebuild it.
  */
 export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
   const p = parseOptions(options);
@@ -141,7 +146,9 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
     // per key code: the candidate row of its latest right row (-1: none) and that row's time
     let latest = new Int32Array(0);
     let latestTime = new BigInt64Array(0);
-    // the state: row c = the latest right row of key code c (selected columns), for c < state.numRows
+    // the state, fixed-width right columns: per column and key code, the value of its latest right row
+    let fast: AsofState | undefined;
+    // the state, other columns: row c = the latest right row of key code c (selected columns), for c < state.numRows
     let state: RecordBatch | undefined;
     let match = new Int32Array(0);
     let noKeys = new Int32Array(0);
@@ -195,7 +202,15 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       const nl = l ? l.times.length : 0;
       const nr = r ? r.times.length : 0;
       if (match.length < nl) match = new Int32Array(Math.max(nl, match.length * 2));
-      const base = state ? state.numRows : 0;
+      const plan = rightPlan;
+      const projected = r ? project(r.batch, plan) : undefined;
+      if (fast && projected && !fast.accepts(projected)) {
+        // a right batch with another dictionary (or value class): the generic path takes over
+        state = fast.toBatch(plan.schema, size, latest);
+        fast = undefined;
+      }
+      // candidate rows: state rows below `base` (key codes with `fast`), then the right rows
+      const base = fast ? size : state ? state.numRows : 0;
       asofBackward(
         l ? l.times : EMPTY_TIMES,
         lCodes ?? EMPTY_CODES,
@@ -210,17 +225,19 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
         p.allowExact,
         match,
       );
-      const plan = rightPlan;
       let candidate = state ?? plan.empty;
-      if (r) {
-        const projected = project(r.batch, plan);
-        candidate = state ? concatBatches([state, projected], plan.schema) : projected;
-      }
+      if (projected && !fast) candidate = state ? concatBatches([state, projected], plan.schema) : projected;
       if (l && nl > 0) {
         const m = match.subarray(0, nl);
-        const taken = takeRows(candidate, m, nl);
         const schema = outputSchemaFor(plan);
-        let out = recordBatch(schema, structData(schema, [...l.batch.data.children, ...taken.data.children], nl));
+        let taken: readonly Data[];
+        if (fast) {
+          fast.grow(size);
+          taken = fast.gather(m, nl, base, projected);
+        } else {
+          taken = takeRows(candidate, m, nl).data.children;
+        }
+        let out = recordBatch(schema, structData(schema, [...l.batch.data.children, ...taken], nl));
         if (p.inner) {
           const mask = new Uint8Array(nl);
           for (let i = 0; i < nl; i++) mask[i] = m[i] >= 0 ? 1 : 0;
@@ -228,10 +245,16 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
         }
         if (out.numRows > 0) subscriber.next(out);
       }
-      if (r) {
-        // the new state: one row per key code, the latest right row of that key (null row if none)
-        state = takeRows(candidate, latest.subarray(0, size), size);
-        for (let c = 0; c < size; c++) if (latest[c] >= 0) latest[c] = c;
+      if (projected) {
+        if (fast) {
+          // only the keys whose latest row changed: O(right rows)
+          fast.grow(size);
+          fast.update(projected, rCodes!, nr, latest, base);
+        } else {
+          // the new state: one row per key code, the latest right row of that key (null row if none)
+          state = takeRows(candidate, latest.subarray(0, size), size);
+          for (let c = 0; c < size; c++) if (latest[c] >= 0) latest[c] = c;
+        }
       }
     };
 
@@ -246,7 +269,10 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
         let times = v.check(batch);
         if (first) {
           if (side === 0) checkColumns(batch.schema, p.leftBy, 'left');
-          else rightPlan = planRight(batch, p, rightOn);
+          else {
+            rightPlan = planRight(batch, p, rightOn);
+            fast = AsofState.create(rightPlan.empty);
+          }
         }
         if (times.length === 0) return;
         const late = gate.late(side, times, side === 0 ? leftOn : rightOn, rowBase);
@@ -273,6 +299,7 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       buffers[0].clear();
       buffers[1].clear();
       state = undefined;
+      fast = undefined;
     };
   });
 }

@@ -1,6 +1,8 @@
 /**
- * The as-of join's merge walk. Pure typed-array code: no RxJS, no Arrow objects.
+ * The as-of join's merge walk, and the gathers and scatters of its per-key state. Pure
+ * typed-array code: no RxJS, no Arrow objects.
  */
+import type { FixedArray } from './gather';
 
 /** No tolerance: any earlier right row matches. */
 export const NO_TOLERANCE = -1n;
@@ -79,5 +81,143 @@ export function asofBackward(
       latest[c] = base + j;
       latestTime[c] = rt[j];
     }
+  }
+}
+
+/**
+ * Splits the as-of join's matches into two gather index lists over two sources: the
+ * per-key state (rows `0..base)`: key codes) and the released right rows (`base + j`).
+ * `stateIdx[i]` = `match[i]` when it is a state row, else -1; `rightIdx[i]` =
+ * `match[i] - base` when it is a right row, else -1 (a -1 match gives -1 in both).
+ * Returns the number of right-row matches (so that a caller can skip an empty gather).
+ *
+ * @example
+ * // base 3: match [1, 4, -1] → stateIdx [1, -1, -1], rightIdx [-1, 1, -1]; returns 1
+ */
+export function splitMatches(match: Int32Array, n: number, base: number, stateIdx: Int32Array, rightIdx: Int32Array): number {
+  let right = 0;
+  for (let i = 0; i < n; i++) {
+    const m = match[i];
+    if (m >= base) {
+      stateIdx[i] = -1;
+      rightIdx[i] = m - base;
+      right++;
+    } else {
+      stateIdx[i] = m;
+      rightIdx[i] = -1;
+    }
+  }
+  return right;
+}
+
+/**
+ * The validity bitmap of a column gathered by `splitMatches`' index lists: bit `i` of
+ * `out` (zero-filled) is set when `stateIdx[i] >= 0` and `stateValid[stateIdx[i]] !== 0`
+ * (one byte per key), or when `rightIdx[i] >= 0` and that right row is valid (bit
+ * `rightOffset + rightIdx[i]` of `rightBits`; `null`: every right row is valid). Returns
+ * the number of set bits.
+ */
+export function asofValidity(
+  stateIdx: Int32Array,
+  rightIdx: Int32Array,
+  n: number,
+  stateValid: Uint8Array,
+  rightBits: Uint8Array | null,
+  rightOffset: number,
+  out: Uint8Array,
+): number {
+  let set = 0;
+  for (let i = 0; i < n; i++) {
+    const s = stateIdx[i];
+    let bit = 0;
+    if (s >= 0) {
+      bit = stateValid[s];
+    } else {
+      const j = rightIdx[i];
+      if (j >= 0) {
+        if (rightBits === null) bit = 1;
+        else {
+          const p = rightOffset + j;
+          bit = (rightBits[p >> 3] >> (p & 7)) & 1;
+        }
+      }
+    }
+    out[i >> 3] |= bit << (i & 7);
+    set += bit;
+  }
+  return set;
+}
+
+/**
+ * The keys whose latest right row changed in a release, after `asofBackward` ran with
+ * `base`: for each right row `j` with code `c = rc[j] >= 0` and `latest[c] >= base`,
+ * records `dst[k] = c`, `src[k] = latest[c] - base` (the key's new latest right row) and
+ * sets `latest[c] = c` (the key's row in the per-key state, which the caller updates from
+ * `src` to `dst`), so each key is recorded once. Returns `k`, at most `nr`.
+ *
+ * O(nr), no allocation.
+ *
+ * @example
+ * // base 2, rc [1, 1, 0], latest [-1, 3] → dst [1], src [1], latest [-1, 1]; returns 1
+ */
+export function latestChanges(rc: Int32Array, nr: number, latest: Int32Array, base: number, dst: Int32Array, src: Int32Array): number {
+  let k = 0;
+  for (let j = 0; j < nr; j++) {
+    const c = rc[j];
+    if (c < 0) continue;
+    const m = latest[c];
+    if (m >= base) {
+      dst[k] = c;
+      src[k] = m - base;
+      latest[c] = c;
+      k++;
+    }
+  }
+  return k;
+}
+
+/**
+ * Scatters validity into one byte per key: `valid[dst[i]]` = bit `offset + src[i]` of
+ * `bits` (`null`: 1) for `i < k`.
+ */
+export function scatterValidity(bits: Uint8Array | null, offset: number, src: Int32Array, dst: Int32Array, k: number, valid: Uint8Array): void {
+  if (bits === null) {
+    for (let i = 0; i < k; i++) valid[dst[i]] = 1;
+    return;
+  }
+  for (let i = 0; i < k; i++) {
+    const p = offset + src[i];
+    valid[dst[i]] = (bits[p >> 3] >> (p & 7)) & 1;
+  }
+}
+
+/** A scatter loop for one typed-array class (see `scatterFixed`). */
+type FixedScatter = (values: FixedArray, src: Int32Array, dst: Int32Array, k: number, out: FixedArray) => void;
+
+/**
+ * Stride-1 scatter loops per typed-array class, generated once each (`new Function`, so
+ * each has its own type feedback and its element loads and stores stay monomorphic, as
+ * the gathers of `kernels/gather.ts` do).
+ */
+const FIXED_SCATTERS = new Map<unknown, FixedScatter>();
+
+/**
+ * `out[dst[i] * stride + s] = values[src[i] * stride + s]` for `i < k`, `s < stride`
+ * (`values` and `out` of one typed-array class).
+ */
+export function scatterFixed<T extends FixedArray>(values: T, stride: number, src: Int32Array, dst: Int32Array, k: number, out: T): void {
+  if (stride === 1) {
+    let fn = FIXED_SCATTERS.get(values.constructor);
+    if (fn === undefined) {
+      fn = new Function('values', 'src', 'dst', 'k', 'out', '"use strict";\nfor (let i = 0; i < k; i++) out[dst[i]] = values[src[i]];') as FixedScatter;
+      FIXED_SCATTERS.set(values.constructor, fn);
+    }
+    fn(values, src, dst, k, out);
+    return;
+  }
+  for (let i = 0; i < k; i++) {
+    const from = src[i] * stride;
+    const to = dst[i] * stride;
+    for (let s = 0; s < stride; s++) out[to + s] = values[from + s];
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { NO_TOLERANCE, asofBackward } from '../../src/kernels/asof';
+import { NO_TOLERANCE, asofBackward, asofValidity, latestChanges, scatterFixed, scatterValidity, splitMatches } from '../../src/kernels/asof';
 
 const T = (xs: number[]) => BigInt64Array.from(xs.map(BigInt));
 const C = (xs: number[]) => Int32Array.from(xs);
@@ -58,6 +58,86 @@ describe('asofBackward', () => {
         expect(got).toEqual(reference(lt, lc, rt, rc, tol ?? undefined, exact));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('splitMatches', () => {
+  it('splits matches into state rows (< base), right rows (>= base, re-based) and none', () => {
+    const stateIdx = new Int32Array(4);
+    const rightIdx = new Int32Array(4);
+    expect(splitMatches(Int32Array.of(1, 4, -1, 3), 4, 3, stateIdx, rightIdx)).toBe(2);
+    expect([...stateIdx]).toEqual([1, -1, -1, -1]);
+    expect([...rightIdx]).toEqual([-1, 1, -1, 0]);
+  });
+});
+
+describe('asofValidity', () => {
+  it('takes validity from the state bytes or the right bitmap (with its offset); -1 in both is null', () => {
+    const out = new Uint8Array(1);
+    // state valid [1, 0]; right bits from offset 3: rows 0 and 1 → bits 3 (set) and 4 (unset)
+    const set = asofValidity(Int32Array.of(0, 1, -1, -1, -1), Int32Array.of(-1, -1, 0, 1, -1), 5, Uint8Array.of(1, 0), Uint8Array.of(0b01000), 3, out);
+    expect(set).toBe(2);
+    expect(out[0]).toBe(0b00101);
+  });
+
+  it('a null right bitmap means every right row is valid', () => {
+    const out = new Uint8Array(1);
+    expect(asofValidity(Int32Array.of(-1, -1), Int32Array.of(0, -1), 2, new Uint8Array(0), null, 0, out)).toBe(1);
+    expect(out[0]).toBe(1);
+  });
+});
+
+describe('latestChanges', () => {
+  it('lists each key whose latest row is a right row once, and points it at the state', () => {
+    const latest = Int32Array.of(-1, 3, 0);
+    const dst = new Int32Array(3);
+    const src = new Int32Array(3);
+    // base 2: key 1's latest is right row 1; key 2 is unchanged (state row); a null code is skipped
+    expect(latestChanges(Int32Array.of(1, -1, 1), 3, latest, 2, dst, src)).toBe(1);
+    expect([...dst.subarray(0, 1)]).toEqual([1]);
+    expect([...src.subarray(0, 1)]).toEqual([1]);
+    expect([...latest]).toEqual([-1, 1, 0]);
+  });
+});
+
+describe('scatterFixed and scatterValidity', () => {
+  it('copy rows src[i] to dst[i], with a stride', () => {
+    const out = new Float64Array(3);
+    scatterFixed(Float64Array.of(10, 11, 12), 1, Int32Array.of(2, 0), Int32Array.of(0, 2), 2, out);
+    expect([...out]).toEqual([12, 0, 10]);
+    const wide = new Int32Array(4);
+    scatterFixed(Int32Array.of(1, 2, 3, 4), 2, Int32Array.of(1), Int32Array.of(0), 1, wide);
+    expect([...wide]).toEqual([3, 4, 0, 0]);
+    const big = new BigInt64Array(2);
+    scatterFixed(BigInt64Array.of(7n), 1, Int32Array.of(0), Int32Array.of(1), 1, big);
+    expect([...big]).toEqual([0n, 7n]);
+  });
+
+  it('scatterValidity reads bits at the offset, or sets 1 without a bitmap', () => {
+    const valid = Uint8Array.of(9, 9, 9);
+    scatterValidity(Uint8Array.of(0b10), 1, Int32Array.of(0, 1), Int32Array.of(2, 0), 2, valid);
+    // src 0 → bit 1 (set) → key 2; src 1 → bit 2 (unset) → key 0
+    expect([...valid]).toEqual([0, 9, 1]);
+    scatterValidity(null, 0, Int32Array.of(0), Int32Array.of(1), 1, valid);
+    expect([...valid]).toEqual([0, 1, 1]);
+  });
+
+  it('state + right gathers equal gathering the concatenation (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1, max: 7 }), { maxLength: 20 }), (ms) => {
+        const base = 3;
+        const state = Float64Array.of(100, 101, 102);
+        const right = Float64Array.of(0, 1, 2, 3, 4);
+        const all = [...state, ...right];
+        const n = ms.length;
+        const stateIdx = new Int32Array(n);
+        const rightIdx = new Int32Array(n);
+        splitMatches(Int32Array.from(ms), n, base, stateIdx, rightIdx);
+        const got = ms.map((_, i) => (stateIdx[i] >= 0 ? state[stateIdx[i]] : rightIdx[i] >= 0 ? right[rightIdx[i]] : null));
+        expect(got).toEqual(ms.map((m) => (m < 0 ? null : all[m])));
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -1,0 +1,167 @@
+/**
+ * The as-of join's per-key state for right columns of fixed-width types: per column, the
+ * value of each key's latest right row in a growable typed array indexed by key code, and
+ * its validity (one byte per key). Output columns are gathered from two sources (this
+ * state and the released right rows) without concatenating them, and a release updates
+ * only the keys whose latest row changed.
+ */
+import type { Data, DataType, RecordBatch, Schema, Vector } from 'apache-arrow';
+import { recordBatch, structData } from '../../src/batch/build';
+import { isFixedWidth, newData } from '../../src/batch/take';
+import { bitmapBytes } from '../../src/kernels/bitmap';
+import { type FixedArray, type FixedArrayConstructor, allocArray, gatherFixed } from '../../src/kernels/gather';
+import { asofValidity, latestChanges, scatterFixed, scatterValidity, splitMatches } from '../../src/kernels/asof';
+
+interface StateColumn {
+  readonly type: DataType;
+  readonly stride: number;
+  readonly ctor: FixedArrayConstructor;
+  /** The dictionary of a Dictionary column (every right batch must share it), else `undefined`. */
+  readonly dictionary: Vector | undefined;
+  /** `stride` values per key code. */
+  values: FixedArray;
+  /** One byte per key code: 1 when the key's latest row has a value. */
+  valid: Uint8Array;
+}
+
+const EMPTY = new Int32Array(0);
+
+/** The validity bitmap of a column (`null` when it has no nulls). */
+function bitsOf(d: Data): Uint8Array | null {
+  return d.nullCount === 0 ? null : d.nullBitmap;
+}
+
+/** Whether two dictionaries are the same vector (or hold the same chunks). */
+function sameDictionary(a: Vector | undefined, b: Vector | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const x = a.data;
+  const y = b.data;
+  return x.length === y.length && x.every((c, i) => c === y[i]);
+}
+
+export class AsofState {
+  private readonly columns: StateColumn[];
+  private capacity = 0;
+  private stateIdx = EMPTY;
+  private rightIdx = EMPTY;
+  private dst = EMPTY;
+  private src = EMPTY;
+
+  private constructor(columns: StateColumn[]) {
+    this.columns = columns;
+  }
+
+  /**
+   * The state for the right columns of `empty` (a zero-row batch of the selected right
+   * columns, from the first right batch), or `undefined` when a column is not of a
+   * fixed-width type (the caller then keeps its generic state).
+   */
+  static create(empty: RecordBatch): AsofState | undefined {
+    const columns: StateColumn[] = [];
+    for (const d of empty.data.children) {
+      if (!isFixedWidth(d.type.typeId) || !ArrayBuffer.isView(d.values)) return undefined;
+      const ctor = d.values.constructor as FixedArrayConstructor;
+      columns.push({ type: d.type, stride: d.stride, ctor, dictionary: d.dictionary, values: new ctor(0), valid: new Uint8Array(0) });
+    }
+    return new AsofState(columns);
+  }
+
+  /** Whether the released right rows `r` (selected columns) can be gathered with this state: same value classes and dictionaries. */
+  accepts(r: RecordBatch): boolean {
+    const children = r.data.children;
+    for (let j = 0; j < this.columns.length; j++) {
+      const col = this.columns[j];
+      const d = children[j];
+      if (d.values.constructor !== col.ctor || !sameDictionary(col.dictionary, d.dictionary)) return false;
+    }
+    return true;
+  }
+
+  /** Room for key codes `0..size)`. */
+  grow(size: number): void {
+    if (this.capacity >= size) return;
+    const cap = Math.max(size, this.capacity * 2, 16);
+    for (const col of this.columns) {
+      const values = new col.ctor(cap * col.stride);
+      values.set(col.values as never);
+      col.values = values;
+      const valid = new Uint8Array(cap);
+      valid.set(col.valid);
+      col.valid = valid;
+    }
+    this.capacity = cap;
+  }
+
+  /**
+   * The right columns of the output for `match[0..n)` (from `asofBackward` with `base`:
+   * a state row `< base`, a right row `base + j` of `r`, -1 for none).
+   */
+  gather(match: Int32Array, n: number, base: number, r: RecordBatch | undefined): Data[] {
+    if (this.stateIdx.length < n) {
+      const cap = Math.max(n, this.stateIdx.length * 2);
+      this.stateIdx = new Int32Array(cap);
+      this.rightIdx = new Int32Array(cap);
+    }
+    const stateIdx = this.stateIdx;
+    const rightIdx = this.rightIdx;
+    const fromRight = splitMatches(match, n, base, stateIdx, rightIdx) > 0 && r !== undefined;
+    const rc = r?.data.children;
+    const out = new Array<Data>(this.columns.length);
+    for (let j = 0; j < this.columns.length; j++) {
+      const col = this.columns[j];
+      const values = gatherFixed(col.values, col.stride, stateIdx, n, allocArray(col.ctor, n * col.stride), true);
+      const bitmap = allocArray(Uint8Array, bitmapBytes(n));
+      let valid: number;
+      if (fromRight) {
+        const d = rc![j];
+        gatherFixed(d.values as FixedArray, col.stride, rightIdx, n, values, true);
+        valid = asofValidity(stateIdx, rightIdx, n, col.valid, bitsOf(d), d.offset, bitmap);
+      } else {
+        valid = asofValidity(stateIdx, rightIdx, n, col.valid, null, 0, bitmap);
+      }
+      out[j] = newData(col.type, n, n - valid, bitmap, values, undefined, undefined, col.dictionary);
+    }
+    return out;
+  }
+
+  /**
+   * After the output was gathered: copies each changed key's latest right row of `r` into
+   * the state and points `latest` at the state (see `latestChanges`). O(right rows).
+   */
+  update(r: RecordBatch, rc: Int32Array, nr: number, latest: Int32Array, base: number): void {
+    if (this.dst.length < nr) {
+      const cap = Math.max(nr, this.dst.length * 2);
+      this.dst = new Int32Array(cap);
+      this.src = new Int32Array(cap);
+    }
+    const k = latestChanges(rc, nr, latest, base, this.dst, this.src);
+    if (k === 0) return;
+    const children = r.data.children;
+    for (let j = 0; j < this.columns.length; j++) {
+      const col = this.columns[j];
+      const d = children[j];
+      scatterFixed(d.values as FixedArray, col.stride, this.src, this.dst, k, col.values);
+      scatterValidity(bitsOf(d), d.offset, this.src, this.dst, k, col.valid);
+    }
+  }
+
+  /**
+   * The state as a batch of `schema` with one row per key code `< size` (a null row for a
+   * key without a latest row: `latest[c] < 0`), for the generic path to take over. The
+   * state must not be used afterwards (the batch shares its arrays).
+   */
+  toBatch(schema: Schema, size: number, latest: Int32Array): RecordBatch {
+    this.grow(size);
+    const children = this.columns.map((col) => {
+      const bitmap = new Uint8Array(bitmapBytes(size));
+      let nulls = 0;
+      for (let c = 0; c < size; c++) {
+        if (latest[c] >= 0 && col.valid[c] !== 0) bitmap[c >> 3] |= 1 << (c & 7);
+        else nulls++;
+      }
+      return newData(col.type, size, nulls, bitmap, col.values.subarray(0, size * col.stride), undefined, undefined, col.dictionary);
+    });
+    return recordBatch(schema, structData(schema, children, size));
+  }
+}
