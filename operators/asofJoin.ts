@@ -152,6 +152,8 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
     let state: RecordBatch | undefined;
     let match = new Int32Array(0);
     let noKeys = new Int32Array(0);
+    // the key codes of each side's released rows, reused across releases
+    const codeBuffers = [new Int32Array(0), new Int32Array(0)];
     const gate = new ProgressGate({ operator: 'asofJoin', inputs: names, late: p.late, run: run ?? null }, (upTo) => {
       try {
         release(upTo);
@@ -160,9 +162,12 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       }
     });
 
-    const codesOf = (enc: KeyEncoder | undefined, batch: RecordBatch): Int32Array => {
-      if (enc) return enc.encode(batch);
+    const codesOf = (side: 0 | 1, enc: KeyEncoder | undefined, batch: RecordBatch): Int32Array => {
       const n = batch.numRows;
+      if (enc) {
+        if (codeBuffers[side].length < n) codeBuffers[side] = new Int32Array(Math.max(n, codeBuffers[side].length * 2));
+        return enc.encode(batch, codeBuffers[side]);
+      }
       if (noKeys.length < n) noKeys = new Int32Array(Math.max(n, noKeys.length * 2));
       return noKeys.subarray(0, n);
     };
@@ -195,8 +200,8 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       ensureKeys();
       const l = buffers[0].takeThrough(upTo);
       const r = buffers[1].takeThrough(upTo);
-      const lCodes = l ? codesOf(leftKeys, l.batch) : undefined;
-      const rCodes = r ? codesOf(rightKeys, r.batch) : undefined;
+      const lCodes = l ? codesOf(0, leftKeys, l.batch) : undefined;
+      const rCodes = r ? codesOf(1, rightKeys, r.batch) : undefined;
       const size = p.leftBy.length === 0 ? 1 : keys.size;
       grow(size);
       const nl = l ? l.times.length : 0;
@@ -211,7 +216,8 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       }
       // candidate rows: state rows below `base` (key codes with `fast`), then the right rows
       const base = fast ? size : state ? state.numRows : 0;
-      asofBackward(
+      fast?.grow(size);
+      const changed = asofBackward(
         l ? l.times : EMPTY_TIMES,
         lCodes ?? EMPTY_CODES,
         nl,
@@ -224,6 +230,7 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
         p.tolerance,
         p.allowExact,
         match,
+        fast?.changed,
       );
       let candidate = state ?? plan.empty;
       if (projected && !fast) candidate = state ? concatBatches([state, projected], plan.schema) : projected;
@@ -232,7 +239,6 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
         const schema = outputSchemaFor(plan);
         let taken: readonly Data[];
         if (fast) {
-          fast.grow(size);
           taken = fast.gather(m, nl, base, projected);
         } else {
           taken = takeRows(candidate, m, nl).data.children;
@@ -247,9 +253,8 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       }
       if (projected) {
         if (fast) {
-          // only the keys whose latest row changed: O(right rows)
-          fast.grow(size);
-          fast.update(projected, rCodes!, nr, latest, base);
+          // only the keys whose latest row changed
+          fast.update(projected, changed, latest, base);
         } else {
           // the new state: one row per key code, the latest right row of that key (null row if none)
           state = takeRows(candidate, latest.subarray(0, size), size);

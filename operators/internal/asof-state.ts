@@ -26,9 +26,13 @@ interface StateColumn {
 
 const EMPTY = new Int32Array(0);
 
-/** The validity bitmap of a column (`null` when it has no nulls). */
+/**
+ * The validity bitmap of a column (`null` when it has none). Not `nullCount`: on a slice
+ * that counts the bits of the range, once per slice, and every release is a new slice.
+ */
 function bitsOf(d: Data): Uint8Array | null {
-  return d.nullCount === 0 ? null : d.nullBitmap;
+  const bits = d.nullBitmap as Uint8Array | undefined;
+  return bits !== undefined && bits.length > 0 ? bits : null;
 }
 
 /** Whether two dictionaries are the same vector (or hold the same chunks). */
@@ -91,6 +95,13 @@ export class AsofState {
       col.valid = valid;
     }
     this.capacity = cap;
+    this.dst = new Int32Array(cap);
+    this.src = new Int32Array(cap);
+  }
+
+  /** Room for the keys whose latest row changes in a release (one entry per key code `< size` after `grow(size)`), for `asofBackward`'s `changed`. */
+  get changed(): Int32Array {
+    return this.dst;
   }
 
   /**
@@ -126,17 +137,13 @@ export class AsofState {
   }
 
   /**
-   * After the output was gathered: copies each changed key's latest right row of `r` into
-   * the state and points `latest` at the state (see `latestChanges`). O(right rows).
+   * After the output was gathered: copies the latest right row (of `r`) of each of the `k`
+   * keys that `asofBackward` listed in `changed` into the state, and points `latest` at the
+   * state (see `latestChanges`). O(k).
    */
-  update(r: RecordBatch, rc: Int32Array, nr: number, latest: Int32Array, base: number): void {
-    if (this.dst.length < nr) {
-      const cap = Math.max(nr, this.dst.length * 2);
-      this.dst = new Int32Array(cap);
-      this.src = new Int32Array(cap);
-    }
-    const k = latestChanges(rc, nr, latest, base, this.dst, this.src);
+  update(r: RecordBatch, k: number, latest: Int32Array, base: number): void {
     if (k === 0) return;
+    latestChanges(this.dst, k, latest, base, this.src);
     const children = r.data.children;
     for (let j = 0; j < this.columns.length; j++) {
       const col = this.columns[j];

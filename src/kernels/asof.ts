@@ -24,6 +24,10 @@ export const NO_TOLERANCE = -1n;
  * `latest` and `latestTime` must have an entry for every code in `lc` and `rc`; on entry
  * they hold the state before these rows (`latest[code] = -1` for a key without one).
  *
+ * With `changed` (room for `min(nr, keys)` codes), also lists each key whose latest row
+ * became one of these right rows (`latest[code]` went from below `base` to `base + j`),
+ * once, in order of its first such row, and returns how many; otherwise returns 0.
+ *
  * O(nl + nr), no allocation.
  *
  * @example
@@ -43,7 +47,9 @@ export function asofBackward(
   tolerance: bigint,
   allowExact: boolean,
   match: Int32Array,
-): void {
+  changed?: Int32Array,
+): number {
+  if (changed !== undefined) return asofBackwardTracked(lt, lc, nl, rt, rc, nr, base, latest, latestTime, tolerance, allowExact, match, changed);
   let j = 0;
   const checkTolerance = tolerance >= 0n;
   for (let i = 0; i < nl; i++) {
@@ -82,6 +88,56 @@ export function asofBackward(
       latestTime[c] = rt[j];
     }
   }
+  return 0;
+}
+
+/** `asofBackward` that lists the keys whose latest row changed (a copy of its loops, so the untracked walk keeps no extra branch). */
+function asofBackwardTracked(
+  lt: BigInt64Array,
+  lc: Int32Array,
+  nl: number,
+  rt: BigInt64Array,
+  rc: Int32Array,
+  nr: number,
+  base: number,
+  latest: Int32Array,
+  latestTime: BigInt64Array,
+  tolerance: bigint,
+  allowExact: boolean,
+  match: Int32Array,
+  changed: Int32Array,
+): number {
+  let j = 0;
+  let k = 0;
+  const checkTolerance = tolerance >= 0n;
+  for (let i = 0; i < nl; i++) {
+    const t = lt[i];
+    while (j < nr && (allowExact ? rt[j] <= t : rt[j] < t)) {
+      const c = rc[j];
+      if (c >= 0) {
+        if (latest[c] < base) changed[k++] = c;
+        latest[c] = base + j;
+        latestTime[c] = rt[j];
+      }
+      j++;
+    }
+    const c = lc[i];
+    if (c < 0) {
+      match[i] = -1;
+      continue;
+    }
+    const m = latest[c];
+    match[i] = m >= 0 && (!checkTolerance || t - latestTime[c] <= tolerance) ? m : -1;
+  }
+  for (; j < nr; j++) {
+    const c = rc[j];
+    if (c >= 0) {
+      if (latest[c] < base) changed[k++] = c;
+      latest[c] = base + j;
+      latestTime[c] = rt[j];
+    }
+  }
+  return k;
 }
 
 /**
@@ -149,31 +205,22 @@ export function asofValidity(
 }
 
 /**
- * The keys whose latest right row changed in a release, after `asofBackward` ran with
- * `base`: for each right row `j` with code `c = rc[j] >= 0` and `latest[c] >= base`,
- * records `dst[k] = c`, `src[k] = latest[c] - base` (the key's new latest right row) and
- * sets `latest[c] = c` (the key's row in the per-key state, which the caller updates from
- * `src` to `dst`), so each key is recorded once. Returns `k`, at most `nr`.
+ * After `asofBackward` listed the `k` keys `changed[0..k)` whose latest row became a right
+ * row `base + j`: records `src[i] = latest[c] - base` (that right row) for `c = changed[i]`
+ * and sets `latest[c] = c` (the key's row in the per-key state, which the caller then
+ * updates from `src` to `changed`).
  *
- * O(nr), no allocation.
+ * O(k), no allocation.
  *
  * @example
- * // base 2, rc [1, 1, 0], latest [-1, 3] → dst [1], src [1], latest [-1, 1]; returns 1
+ * // base 2, changed [1], latest [-1, 3] → src [1], latest [-1, 1]
  */
-export function latestChanges(rc: Int32Array, nr: number, latest: Int32Array, base: number, dst: Int32Array, src: Int32Array): number {
-  let k = 0;
-  for (let j = 0; j < nr; j++) {
-    const c = rc[j];
-    if (c < 0) continue;
-    const m = latest[c];
-    if (m >= base) {
-      dst[k] = c;
-      src[k] = m - base;
-      latest[c] = c;
-      k++;
-    }
+export function latestChanges(changed: Int32Array, k: number, latest: Int32Array, base: number, src: Int32Array): void {
+  for (let i = 0; i < k; i++) {
+    const c = changed[i];
+    src[i] = latest[c] - base;
+    latest[c] = c;
   }
-  return k;
 }
 
 /**

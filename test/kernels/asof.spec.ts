@@ -89,15 +89,54 @@ describe('asofValidity', () => {
 });
 
 describe('latestChanges', () => {
-  it('lists each key whose latest row is a right row once, and points it at the state', () => {
+  it('records each changed key\'s right row and points the key at the state', () => {
     const latest = Int32Array.of(-1, 3, 0);
-    const dst = new Int32Array(3);
-    const src = new Int32Array(3);
-    // base 2: key 1's latest is right row 1; key 2 is unchanged (state row); a null code is skipped
-    expect(latestChanges(Int32Array.of(1, -1, 1), 3, latest, 2, dst, src)).toBe(1);
-    expect([...dst.subarray(0, 1)]).toEqual([1]);
-    expect([...src.subarray(0, 1)]).toEqual([1]);
+    const src = new Int32Array(1);
+    latestChanges(Int32Array.of(1), 1, latest, 2, src);
+    expect([...src]).toEqual([1]);
     expect([...latest]).toEqual([-1, 1, 0]);
+  });
+});
+
+describe('asofBackward with changed', () => {
+  it('lists each key whose latest row became a right row once, in order of its first such row', () => {
+    const latest = Int32Array.of(1, -1, 2);
+    const latestTime = new BigInt64Array(3);
+    const match = new Int32Array(2);
+    const changed = new Int32Array(3);
+    // base 3: keys 2, 1, 2 (again), -1 (null), then key 1 after the last left row
+    const k = asofBackward(T([2, 3]), C([2, 0]), 2, T([1, 2, 2, 3, 9]), C([2, 1, 2, -1, 1]), 5, 3, latest, latestTime, NO_TOLERANCE, true, match, changed);
+    expect(k).toBe(2);
+    expect([...changed.subarray(0, k)]).toEqual([2, 1]);
+    expect([...match]).toEqual([5, 1]); // key 0 keeps its state row 1
+    expect([...latest]).toEqual([1, 7, 5]);
+  });
+
+  it('gives the same matches and state as the untracked walk (property)', () => {
+    const sorted = fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 30 }).map((x) => x.sort((a, b) => a - b));
+    const codes = fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 30, maxLength: 30 });
+    fc.assert(
+      fc.property(sorted, sorted, codes, codes, fc.boolean(), fc.array(fc.integer({ min: -1, max: 2 }), { minLength: 4, maxLength: 4 }), (lt, rt, lcAll, rcAll, exact, start) => {
+        const lc = C(lcAll.slice(0, lt.length));
+        const rc = C(rcAll.slice(0, rt.length));
+        const runOnce = (tracked: boolean) => {
+          const latest = Int32Array.from(start);
+          const latestTime = new BigInt64Array(4);
+          const match = new Int32Array(lt.length);
+          const changed = new Int32Array(4);
+          const k = asofBackward(T(lt), lc, lt.length, T(rt), rc, rt.length, 3, latest, latestTime, NO_TOLERANCE, exact, match, tracked ? changed : undefined);
+          return { match: [...match], latest: [...latest], changed: [...changed.subarray(0, k)] };
+        };
+        const plain = runOnce(false);
+        const tracked = runOnce(true);
+        expect(tracked.match).toEqual(plain.match);
+        expect(tracked.latest).toEqual(plain.latest);
+        // exactly the keys now pointing at a right row, each once
+        const expected = plain.latest.flatMap((m, c) => (m >= 3 ? [c] : []));
+        expect([...tracked.changed].sort()).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
