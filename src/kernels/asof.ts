@@ -49,64 +49,8 @@ export function asofBackward(
   match: Int32Array,
   changed?: Int32Array,
 ): number {
-  if (changed !== undefined) return asofBackwardTracked(lt, lc, nl, rt, rc, nr, base, latest, latestTime, tolerance, allowExact, match, changed);
-  let j = 0;
-  const checkTolerance = tolerance >= 0n;
-  for (let i = 0; i < nl; i++) {
-    const t = lt[i];
-    if (allowExact) {
-      while (j < nr && rt[j] <= t) {
-        const c = rc[j];
-        if (c >= 0) {
-          latest[c] = base + j;
-          latestTime[c] = rt[j];
-        }
-        j++;
-      }
-    } else {
-      while (j < nr && rt[j] < t) {
-        const c = rc[j];
-        if (c >= 0) {
-          latest[c] = base + j;
-          latestTime[c] = rt[j];
-        }
-        j++;
-      }
-    }
-    const c = lc[i];
-    if (c < 0) {
-      match[i] = -1;
-      continue;
-    }
-    const m = latest[c];
-    match[i] = m >= 0 && (!checkTolerance || t - latestTime[c] <= tolerance) ? m : -1;
-  }
-  for (; j < nr; j++) {
-    const c = rc[j];
-    if (c >= 0) {
-      latest[c] = base + j;
-      latestTime[c] = rt[j];
-    }
-  }
-  return 0;
-}
-
-/** `asofBackward` that lists the keys whose latest row changed (a copy of its loops, so the untracked walk keeps no extra branch). */
-function asofBackwardTracked(
-  lt: BigInt64Array,
-  lc: Int32Array,
-  nl: number,
-  rt: BigInt64Array,
-  rc: Int32Array,
-  nr: number,
-  base: number,
-  latest: Int32Array,
-  latestTime: BigInt64Array,
-  tolerance: bigint,
-  allowExact: boolean,
-  match: Int32Array,
-  changed: Int32Array,
-): number {
+  // hand-written hot loop: one merge pass over both sides
+  const track = changed !== undefined;
   let j = 0;
   let k = 0;
   const checkTolerance = tolerance >= 0n;
@@ -115,7 +59,7 @@ function asofBackwardTracked(
     while (j < nr && (allowExact ? rt[j] <= t : rt[j] < t)) {
       const c = rc[j];
       if (c >= 0) {
-        if (latest[c] < base) changed[k++] = c;
+        if (track && latest[c] < base) changed[k++] = c;
         latest[c] = base + j;
         latestTime[c] = rt[j];
       }
@@ -132,7 +76,7 @@ function asofBackwardTracked(
   for (; j < nr; j++) {
     const c = rc[j];
     if (c >= 0) {
-      if (latest[c] < base) changed[k++] = c;
+      if (track && latest[c] < base) changed[k++] = c;
       latest[c] = base + j;
       latestTime[c] = rt[j];
     }
