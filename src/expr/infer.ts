@@ -337,8 +337,9 @@ export class Inferer {
   private arith(op: ArithOp, l: TNode, r: TNode): TNode {
     this.numeric(l, op);
     this.numeric(r, op);
-    let st = this.unify([l, r], op);
-    if (st.k === 'null') st = I32;
+    const st = this.unify([l, r], op);
+    // two nulls (nothing typed to adapt to): a null, as polars types it, taking the type of what it meets later
+    if (st.k === 'null') return { k: 'lit', t: NULL, dyn: null, value: null };
     const t = op === 'div' ? (st.k === 'float' ? st : F64) : st;
     return { k: 'arith', op, t, st, l, r };
   }

@@ -17,7 +17,7 @@
  *
  * Known differences are pinned as `it.fails` tests in the last `describe`, each naming the
  * discrepancy; the random generators avoid exactly those corners (sub-unit instant literals,
- * arithmetic on null literals alone, a `Date` literal alone).
+ * a `Date` literal alone).
  *
  * `ORACLE_RUNS=5000 npx vitest run test/expr/oracle.spec.ts` searches deeper
  * (`ORACLE_SEED=<seed>` replays a run).
@@ -781,14 +781,12 @@ describe('known differences between weir and polars (nodejs-polars 0.25.2)', () 
     });
   });
 
-  // DISCREPANCY 2: arithmetic on two null literals. polars gives a Null column; weir an Int32
-  // one (docs: "`lit(null)` takes the type of what it meets; alone it is a column of Arrow type
-  // Null" — here it meets only another null).
-  it.fails.each(['add', 'mod'] as const)('lit(null).%s(lit(null)) has type Null (weir: Int32)', (op) => {
+  // Arithmetic on two null literals: a Null column, as in polars (was a discrepancy: weir typed it Int32).
+  it.each(['add', 'mod'] as const)('lit(null).%s(lit(null)) has type Null, as in polars', (op) => {
     checkWithColumns(input, { w: lit(null)[op](lit(null)), p: op === 'mod' ? pl.lit(null).modulo(pl.lit(null)) : pl.lit(null).add(pl.lit(null)), ty: 'other' });
   });
 
-  // DISCREPANCY 3: a Date literal alone. polars makes a Datetime(ms) column (a JS Date has
+  // DISCREPANCY 2: a Date literal alone. polars makes a Datetime(ms) column (a JS Date has
   // millisecond precision); weir a Timestamp[ns] one. The doc does not say which.
   it.fails('lit(Date) alone is Timestamp[ms] (weir: Timestamp[ns])', () => {
     checkWithColumns(input, { w: lit(new Date(T0)), p: pl.lit(new Date(T0)), ty: 'other' });
