@@ -4,8 +4,8 @@
 import { type OperatorFunction, type SchedulerLike, type Subscription, Observable, asyncScheduler } from 'rxjs';
 import type { RecordBatch } from 'apache-arrow';
 import { InvalidOptionError } from '../errors';
-import { type Row, rows as batchFromRows } from '../testing/builders';
-import type { SchemaSpec } from '../testing/schema';
+import { type Row, rows as batchFromRows } from '../batch/from-js';
+import type { SchemaSpec } from '../batch/schema-spec';
 
 export interface RowsToBatchesOptions {
   /** Emit as soon as this many rows are buffered. Default 65,536. */
