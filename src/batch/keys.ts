@@ -100,10 +100,10 @@ class KeySpace {
   /** Direct tables for 8- and 16-bit integers, by `bitWidth * 2 + signed`. */
   private readonly small = new Map<number, Translation>();
 
-  constructor(kind: KeyKind) {
+  constructor(kind: KeyKind, tables?: { bytes: ByteKeyTable | null; ints: IntKeyTable | null }) {
     this.kind = kind;
-    this.bytes = kind === 'string' ? new ByteKeyTable(64) : null;
-    this.ints = kind === 'int' || kind === 'uint64' ? new IntKeyTable(64) : null;
+    this.bytes = tables ? tables.bytes : kind === 'string' ? new ByteKeyTable(64) : null;
+    this.ints = tables ? tables.ints : kind === 'int' || kind === 'uint64' ? new IntKeyTable(64) : null;
     this.boolTable = kind === 'bool' ? new Int32Array(2).fill(UNRESOLVED) : null;
   }
 
@@ -178,6 +178,26 @@ class KeySpace {
     return t;
   }
 
+  /**
+   * A new space of the same kind holding only the values of codes `keep[0..n)`, in that
+   * order (value `keep[i]` gets code `i`), with empty caches: no translation table of the
+   * old codes survives into it.
+   */
+  subset(keep: Int32Array, n: number): KeySpace {
+    const s = new KeySpace(this.kind, {
+      bytes: this.bytes ? this.bytes.subset(keep, n) : null,
+      ints: this.ints ? this.ints.subset(keep, n) : null,
+    });
+    if (this.boolTable) {
+      for (let i = 0; i < n; i++) {
+        const v = this.boolValues[keep[i]];
+        s.boolValues.push(v);
+        s.boolTable![v ? 1 : 0] = i;
+      }
+    }
+    return s;
+  }
+
   string(code: number): string {
     let s = this.strings[code];
     if (s === undefined) {
@@ -229,6 +249,60 @@ export class KeyDictionary {
   /** The number of key columns (0 until an encoder uses this dictionary). */
   get width(): number {
     return this._spaces.length;
+  }
+
+  /**
+   * Forgets every key but the codes `keep[0..n)` (distinct, in any order): key `keep[i]`
+   * gets code `i`. Returns the map from old codes to new ones (`-1`: forgotten), of length
+   * the old `size`. Every encoder of this dictionary keeps working and encodes the kept
+   * keys to their new codes; a forgotten key seen again gets a new code at the end, like
+   * any new key. The value tables are rebuilt at the new size (memory is given back) and
+   * every cached translation table (per dictionary vector, per small integer type) is
+   * dropped, so no stale code survives. With several key columns, each column keeps only
+   * the values used by kept keys. Call it between `encode`s, never during one. O(old size
+   * + kept keys' bytes).
+   *
+   * @example
+   * enc.encode(batch)             // 'A' → 0, 'B' → 1, 'C' → 2
+   * keys.compact(Int32Array.of(2, 0)) // Int32Array [1, -1, 0]: 'C' → 0, 'A' → 1, 'B' forgotten
+   */
+  compact(keep: Int32Array, n: number = keep.length): Int32Array {
+    const size = this.size;
+    const map = new Int32Array(size).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const c = keep[i];
+      if (!(c >= 0 && c < size) || map[c] !== -1) {
+        throw new InvalidOptionError('keep', `expected distinct codes below ${size}, got ${c} at position ${i}`);
+      }
+      map[c] = i;
+    }
+    if (this._spaces.length === 0) return map;
+    const tuples = this._tuples;
+    if (!tuples) {
+      this._spaces = [this._spaces[0].subset(keep, n)];
+      return map;
+    }
+    const w = tuples.width;
+    const columnMaps: Int32Array[] = [];
+    const spaces: KeySpace[] = [];
+    for (let j = 0; j < w; j++) {
+      const space = this._spaces[j];
+      const cmap = new Int32Array(space.size).fill(-1);
+      const ckeep = new Int32Array(n);
+      let m = 0;
+      for (let i = 0; i < n; i++) {
+        const v = tuples.entries[keep[i] * w + j];
+        if (cmap[v] < 0) {
+          cmap[v] = m;
+          ckeep[m++] = v;
+        }
+      }
+      columnMaps.push(cmap);
+      spaces.push(space.subset(ckeep, m));
+    }
+    this._tuples = tuples.subset(keep, n, columnMaps);
+    this._spaces = spaces;
+    return map;
   }
 
   /** @internal Checks an encoder's key columns against the shape, setting it on first use. */

@@ -137,6 +137,34 @@ export class ByteKeyTable {
   range(c: number): [number, number] {
     return [this.starts[c], this.starts[c + 1]];
   }
+
+  /**
+   * A new table holding only the entries `keep[0..n)`, in that order: entry `keep[i]`
+   * becomes code `i`. Sized for `n` entries (this is how key expiry gives memory back).
+   */
+  subset(keep: Int32Array, n: number = keep.length): ByteKeyTable {
+    const starts = this.starts;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) bytes += starts[keep[i] + 1] - starts[keep[i]];
+    const t = new ByteKeyTable(Math.max(n, 16));
+    if (t.arena.length < bytes) t.arena = new Uint8Array(bytes);
+    const arena = this.arena;
+    for (let i = 0; i < n; i++) {
+      const c = keep[i];
+      const a = starts[c];
+      const b = starts[c + 1];
+      const h = this.hashes[c];
+      let s = h & t.mask;
+      while (t.slots[s] !== EMPTY) s = (s + 1) & t.mask;
+      t.arena.set(arena.subarray(a, b), t.used);
+      t.used += b - a;
+      t.starts[i + 1] = t.used;
+      t.hashes[i] = h;
+      t.slots[s] = i;
+      t.size = i + 1;
+    }
+    return t;
+  }
 }
 
 /** Hash of a 64-bit integer given as two 32-bit halves. */
@@ -211,6 +239,16 @@ export class IntKeyTable {
     this.mask = mask;
   }
 
+  /**
+   * A new table holding only the entries `keep[0..n)`, in that order: entry `keep[i]`
+   * becomes code `i`. Sized for `n` entries.
+   */
+  subset(keep: Int32Array, n: number = keep.length): IntKeyTable {
+    const t = new IntKeyTable(Math.max(n, 16));
+    for (let i = 0; i < n; i++) t.findOrAdd(this.lo[keep[i]], this.hi[keep[i]]);
+    return t;
+  }
+
   /** The value of code `c` as a number (exact when within ±2^53). */
   numberOf(c: number): number {
     return this.hi[c] * 4294967296 + (this.lo[c] >>> 0);
@@ -281,6 +319,23 @@ export class TupleKeyTable {
     pair[0] = a;
     pair[1] = b;
     return this.add(pair, 0, s);
+  }
+
+  /**
+   * A new table holding only the tuples `keep[0..n)`, in that order (tuple `keep[i]`
+   * becomes code `i`), with component `j` translated through `columnMaps[j]` (the new
+   * per-column codes). Sized for `n` entries.
+   */
+  subset(keep: Int32Array, n: number, columnMaps: readonly Int32Array[]): TupleKeyTable {
+    const w = this.width;
+    const t = new TupleKeyTable(w, Math.max(n, 16));
+    const tuple = new Int32Array(w);
+    for (let i = 0; i < n; i++) {
+      const e = keep[i] * w;
+      for (let j = 0; j < w; j++) tuple[j] = columnMaps[j][this.entries[e + j]];
+      t.findOrAdd(tuple, 0);
+    }
+    return t;
   }
 
   private hashOf(c: number): number {

@@ -426,3 +426,136 @@ describe('KeyEncoder properties', () => {
   });
 });
 
+
+describe('KeyDictionary.compact (key expiry)', () => {
+  const T = new Dictionary(new Utf8(), new Int32());
+
+  it('keeps the given codes in the given order; forgotten keys come back with new codes', () => {
+    const b = batchOf({ k: S(['A', 'B', 'C', null, 'D']) });
+    const enc = new KeyEncoder(b.schema, 'k');
+    expect(codes(enc.encode(b))).toEqual([0, 1, 2, -1, 3]);
+    const map = enc.dictionary.compact(Int32Array.of(2, 0));
+    expect(codes(map)).toEqual([1, -1, 0, -1]);
+    expect(enc.size).toBe(2);
+    expect(enc.decode(0)).toEqual(['C']);
+    expect(enc.decode(1)).toEqual(['A']);
+    expect(codes(enc.encode(b))).toEqual([1, 2, 0, -1, 3]);
+    expect(plain(enc.keyColumns()[0])).toEqual(['C', 'A', 'B', 'D']);
+  });
+
+  it('drops cached dictionary translations: the same dictionary vector encodes to the new codes', () => {
+    const d = batchOf({ k: dictData(T, ['x', 'y', 'z', 'y'], ['z', 'y', 'x']) });
+    const enc = new KeyEncoder(d.schema, 'k');
+    expect(codes(enc.encode(d))).toEqual([0, 1, 2, 1]);
+    enc.dictionary.compact(Int32Array.of(1)); // only 'y' kept, as code 0
+    // the translation table cached for this dictionary said x → 0, z → 2: it must not be reused
+    expect(codes(enc.encode(d))).toEqual([1, 0, 2, 0]);
+    expect(enc.decode(1)).toEqual(['x']);
+    // sliced too (the translation is per dictionary, not per batch)
+    expect(codes(enc.encode(d.slice(2, 4)))).toEqual([2, 0]);
+  });
+
+  it('integers (small, 32 and 64 bit), Bool, and Uint64 keys', () => {
+    const cases: [DataType, (number | bigint | null)[], ArrayConstructor | unknown][] = [
+      [new Int8(), [5, -3, 5, 7], Int8Array],
+      [new Int16(), [500, -3, 500, 7], Int16Array],
+      [new Int32(), [5, -3, 5, 7], Int32Array],
+      [new Int64(), [5n, -3n, 5n, 2n ** 40n], BigInt64Array],
+      [new Uint64(), [5n, 3n, 5n, 2n ** 63n + 1n], BigUint64Array],
+    ];
+    for (const [type, values, Arr] of cases) {
+      const b = batchOf({ k: fixedData(type, values, Arr as new (n: number) => Int32Array) });
+      const enc = new KeyEncoder(b.schema, 'k');
+      expect(codes(enc.encode(b)), String(type)).toEqual([0, 1, 0, 2]);
+      expect(codes(enc.dictionary.compact(Int32Array.of(2)))).toEqual([-1, -1, 0]);
+      expect(codes(enc.encode(b)), String(type)).toEqual([1, 2, 1, 0]);
+      expect(enc.decode(0), String(type)).toEqual([values[3]]);
+      expect(enc.decode(2), String(type)).toEqual([values[1]]);
+    }
+    const bools = batchOf({ k: boolData([true, false, null, true]) });
+    const enc = new KeyEncoder(bools.schema, 'k');
+    expect(codes(enc.encode(bools))).toEqual([0, 1, -1, 0]);
+    enc.dictionary.compact(Int32Array.of(1));
+    expect(codes(enc.encode(bools))).toEqual([1, 0, -1, 1]);
+    expect(enc.decode(1)).toEqual([true]);
+  });
+
+  it('two key columns: each column keeps only the values of kept keys', () => {
+    const b = batchOf({ a: S(['x', 'x', 'y', 'z']), n: I32([1, 2, 1, 3]) });
+    const enc = new KeyEncoder(b.schema, ['a', 'n']);
+    expect(codes(enc.encode(b))).toEqual([0, 1, 2, 3]);
+    enc.dictionary.compact(Int32Array.of(3, 1));
+    expect(enc.dictionary._spaces.map((s) => s.size)).toEqual([2, 2]); // 'z', 'x' and 3, 2
+    expect(enc.decode(0)).toEqual(['z', 3]);
+    expect(enc.decode(1)).toEqual(['x', 2]);
+    expect(codes(enc.encode(b))).toEqual([2, 1, 3, 0]);
+    expect(enc.decode(2)).toEqual(['x', 1]);
+  });
+
+  it('every encoder sharing the dictionary follows the new codes', () => {
+    const shared = new KeyDictionary();
+    const l = batchOf({ k: S(['a', 'b', 'c']) });
+    const r = batchOf({ k: dictData(T, ['c', 'b'], ['b', 'c']) });
+    const le = new KeyEncoder(l.schema, 'k', { keyDictionary: shared });
+    const re = new KeyEncoder(r.schema, 'k', { keyDictionary: shared });
+    le.encode(l);
+    expect(codes(re.encode(r))).toEqual([2, 1]);
+    shared.compact(Int32Array.of(2, 0));
+    expect(codes(re.encode(r))).toEqual([0, 2]);
+    expect(codes(le.encode(l))).toEqual([1, 2, 0]);
+  });
+
+  it('gives memory back: the tables are rebuilt at the kept size', () => {
+    const words = Array.from({ length: 5000 }, (_, i) => `key-${i}-${'x'.repeat(20)}`);
+    const b = batchOf({ k: S(words) });
+    const enc = new KeyEncoder(b.schema, 'k');
+    enc.encode(b);
+    const before = enc.dictionary._spaces[0].bytes!;
+    enc.dictionary.compact(Int32Array.of(4999, 7));
+    const after = enc.dictionary._spaces[0].bytes!;
+    expect(after.arena.length).toBeLessThan(before.arena.length / 100);
+    expect(after.slots.length).toBeLessThan(before.slots.length / 100);
+    expect(enc.decode(0)).toEqual([words[4999]]);
+    expect(codes(enc.encode(b.slice(4998, 5000)))).toEqual([2, 0]);
+  });
+
+  it('matches a reference after random compactions (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.array(fc.option(fc.integer({ min: 0, max: 30 }), { freq: 8 }), { maxLength: 30 }), fc.array(fc.boolean(), { maxLength: 40 })), { maxLength: 8 }),
+        (steps) => {
+          const first = batchOf({ k: S(['s0']) });
+          const enc = new KeyEncoder(first.schema, 'k');
+          // reference: value → code, rebuilt the same way
+          let ref = new Map<string, number>();
+          for (const [vals, keepBits] of steps) {
+            const strs = vals.map((v) => (v === null ? null : `s${v}`));
+            const got = codes(enc.encode(batchOf({ k: S(strs) })));
+            const want = strs.map((s) => {
+              if (s === null) return -1;
+              if (!ref.has(s)) ref.set(s, ref.size);
+              return ref.get(s)!;
+            });
+            expect(got).toEqual(want);
+            // keep a subset, in reverse order
+            const byCode = [...ref.entries()].sort((x, y) => x[1] - y[1]);
+            const kept = byCode.filter((_, i) => keepBits[i % Math.max(1, keepBits.length)] ?? true).reverse();
+            enc.dictionary.compact(Int32Array.from(kept.map((e) => e[1])));
+            ref = new Map(kept.map((e, i) => [e[0], i]));
+            expect(enc.size).toBe(ref.size);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses duplicate or out-of-range codes', () => {
+    const b = batchOf({ k: S(['a', 'b']) });
+    const enc = new KeyEncoder(b.schema, 'k');
+    enc.encode(b);
+    expect(caught(() => enc.dictionary.compact(Int32Array.of(0, 0)))).toBeInstanceOf(InvalidOptionError);
+    expect(caught(() => enc.dictionary.compact(Int32Array.of(2)))).toBeInstanceOf(InvalidOptionError);
+    expect(codes(new KeyDictionary().compact(new Int32Array(0)))).toEqual([]);
+  });
+});
