@@ -1,0 +1,171 @@
+import type { OperatorFunction } from 'rxjs';
+import type { Data, RecordBatch } from 'apache-arrow';
+import { ColumnTypeError, InvalidOptionError } from '../src/errors';
+import { recordBatch, structData } from '../src/batch/build';
+import { NO_LIMIT, lastRows, resetRows } from '../src/kernels/ffill';
+import { type KeyedArrays, growArray } from './internal/keyed';
+import { type BatchRows, type FillColumn, fillColumn, fillable } from './internal/fill-columns';
+import { type KeyedSchema, SOURCE, columnIndex, keyList, keyedBatches } from './internal/fill-stream';
+
+export interface FfillOptions {
+  /** Key column(s) (Utf8, Dictionary<Utf8>, integers, Bool): each key is filled from its own rows only. Default: one group. */
+  by?: string | readonly string[];
+  /**
+   * The column(s) to fill. Default: every column but the time and key columns whose type
+   * can be filled (all but List, Map, Union and the view types).
+   */
+  columns?: string | readonly string[];
+  /** At most this many consecutive nulls are filled after a valid value (pandas' and polars' `limit`). Default: no limit. */
+  limit?: number;
+  /** The time column (rows must be sorted by it). Default: the run's time column (`'ts'` outside a run). */
+  on?: string;
+}
+
+/**
+ * Forward-fills nulls with the last valid value of the same key, like pandas'
+ * `groupby(by).ffill(limit)` and polars' `forward_fill(limit).over(by)`, across batches:
+ * the last value of each key is kept from one batch (and cycle) to the next.
+ *
+ * ```text
+ * source: --a-----b--|      a = {k: ['x', 'y', 'x'], bid: [10, null, null]}
+ * ffill({ by: 'k' })        b = {k: ['y', 'x'],      bid: [7, null]}
+ * result: --x-----y--|      x = {k: ['x', 'y', 'x'], bid: [10, null, 10]}
+ *                           y = {k: ['y', 'x'],      bid: [7, 10]}
+ * ```
+ *
+ * @example
+ * quotes$.pipe(ffill({ by: 'ticker', columns: ['bid', 'ask'] }))
+ * // every quote with the last known bid and ask of its ticker where they are null
+ *
+ * **Input schema**: a time column (`on`), sorted (ties allowed), without nulls
+ * (`TimeOrderError` / `NullTimeError` naming the input `'source'`, column and row); key
+ * columns `by` (Utf8, LargeUtf8, Dictionary<Utf8>, integers, Bool); the filled columns of
+ * any fixed-width type (numbers, times, decimals, intervals, dictionaries), Bool, Utf8,
+ * LargeUtf8, Binary, LargeBinary or Struct. An unknown column is a `MissingColumnError`,
+ * a List/Map/Union column named in `columns` a `ColumnTypeError`.
+ *
+ * **Output schema**: the input schema, unchanged (filled columns keep their type and
+ * nullability: a key without any valid value yet stays null).
+ *
+ * **Nulls**: a null row takes the last *valid* value of its key (nulls never overwrite
+ * it); with `limit`, only the first `limit` nulls of each run are filled (the rest stay
+ * null until the next valid value). NaN is a value, not a null. **Null keys form their own
+ * group** (as polars' `over` does): a row with a null key is filled from the previous
+ * null-key row.
+ *
+ * **Equal timestamps**: rows are taken in stream order (the order of the input), which
+ * for a sorted stream is event-time order with ties in arrival order; rows are neither
+ * reordered nor dropped.
+ *
+ * **State and memory growth**: per filled column and key ever seen, the last valid value
+ * and a run counter: O(keys × columns), kept for the whole stream (key expiry will bound
+ * it). Fixed-width columns keep it in typed arrays by key code; other types in one `Data`
+ * of one row per key.
+ *
+ * **Cost per batch**: one key encoding (a table lookup per row for dictionary keys) and,
+ * per filled column: without nulls in the batch, the column is passed through zero-copy and
+ * only the last row of each key updates the state (O(rows) once for all such columns, plus
+ * O(keys touched)); with nulls, one `TypedArray.set` copy of the values and one pass over
+ * the rows that patches the null rows from the state. Bool, Utf8, Binary and Struct
+ * columns (and dictionary columns once a batch brings another dictionary) are gathered
+ * instead: O(rows + keys) with a copy of the state per batch.
+ */
+export function ffill(options: FfillOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
+  const by = keyList(options.by);
+  const columns = options.columns === undefined ? undefined : keyList(options.columns, 'columns');
+  const limit = parseLimit(options.limit);
+  return keyedBatches(options.on, by, (s) => {
+    const state = new FfillState(s, columns, limit);
+    return (k) => state.apply(k.batch, k.codes, k.slots);
+  });
+}
+
+function parseLimit(limit: number | undefined): number {
+  if (limit === undefined) return NO_LIMIT;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit >= NO_LIMIT) {
+    throw new InvalidOptionError('limit', `expected a positive integer number of rows, got ${String(limit)}`);
+  }
+  return limit;
+}
+
+/** The per-key state of one `ffill` subscription: one `FillColumn` per filled column. */
+export class FfillState implements KeyedArrays {
+  /** Positions of the filled columns. */
+  readonly indices: readonly number[];
+  private readonly fills: FillColumn[];
+  private lastRow = new Int32Array(0);
+  private touched = new Int32Array(0);
+  private rowsOf: BatchRows | undefined = undefined;
+  private slots = 0;
+
+  constructor(s: KeyedSchema, columns: readonly string[] | undefined, limit: number) {
+    const fields = s.schema.fields;
+    let indices: number[];
+    if (columns === undefined) {
+      indices = [];
+      fields.forEach((f, j) => {
+        if (j !== s.time.index && !s.keyIndices.includes(j) && fillable(f.type)) indices.push(j);
+      });
+    } else {
+      indices = columns.map((c) => columnIndex(s.schema, c));
+      for (const j of indices) {
+        const f = fields[j];
+        if (!fillable(f.type)) {
+          throw new ColumnTypeError('ffill cannot fill this column type', {
+            input: SOURCE,
+            column: f.name,
+            expected: 'a fixed-width type (numbers, times, decimals, dictionaries), Bool, Utf8, Binary or Struct',
+            actual: String(f.type),
+          });
+        }
+      }
+    }
+    this.indices = indices;
+    this.fills = indices.map((j) => fillColumn(fields[j].type, limit));
+  }
+
+  grow(slots: number): void {
+    if (slots > this.slots) this.slots = slots;
+    this.lastRow = growArray(this.lastRow, slots, 1, -1);
+    this.touched = growArray(this.touched, slots);
+    for (const f of this.fills) f.grow(slots);
+  }
+
+  remap(map: Int32Array, slots: number): void {
+    this.slots = slots;
+    for (const f of this.fills) f.remap(map, slots);
+  }
+
+  /** `batch` with its filled columns forward-filled; updates the state. */
+  apply(batch: RecordBatch, codes: Int32Array, slots: number): RecordBatch {
+    const n = batch.numRows;
+    if (n === 0 || this.fills.length === 0) return batch;
+    this.grow(slots);
+    const children = batch.data.children;
+    let out: Data[] | undefined;
+    this.rowsOf = undefined;
+    const rows = () => (this.rowsOf ??= this.batchRows(codes, n));
+    try {
+      for (let c = 0; c < this.fills.length; c++) {
+        const j = this.indices[c];
+        const d = children[j];
+        let f = this.fills[c];
+        const filled = f.fill(d, codes, n, rows);
+        while (f.next) f = this.fills[c] = f.next;
+        if (filled !== d) {
+          out ??= children.slice();
+          out[j] = filled;
+        }
+      }
+    } finally {
+      const r = this.rowsOf as BatchRows | undefined;
+      if (r) resetRows(this.lastRow, r.touched, r.count);
+    }
+    return out ? recordBatch(batch.schema, structData(batch.schema, out, n)) : batch;
+  }
+
+  private batchRows(codes: Int32Array, n: number): BatchRows {
+    const count = lastRows(codes, n, this.lastRow, this.touched);
+    return { lastRow: this.lastRow, touched: this.touched, count };
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Forward fill per key: the loops behind the `ffill` operator. Pure typed-array code: no
+ * RxJS, no Arrow objects.
+ *
+ * Rows carry key codes (`codes[i] >= -1`); per-key state is indexed by slot `code + 1`
+ * (slot 0 is the null-key group, see `operators/internal/keyed.ts`). The state of one
+ * column is two arrays by slot:
+ * - `last`: the key's last valid value (`stride` elements per slot);
+ * - `run`: how many nulls in a row were filled since that value, or `NO_VALUE` when the
+ *   key has had no valid value yet. A null row is filled when `run[slot] < limit` (pandas'
+ *   and polars' `limit`: at most `limit` consecutive nulls after a valid value).
+ */
+import type { FixedArray } from './gather';
+
+/** `run[slot]` of a key that has had no valid value yet. */
+export const NO_VALUE = 0x7fffffff;
+
+/** No limit on consecutive fills (`run` then stays 0 after a valid value). */
+export const NO_LIMIT = NO_VALUE;
+
+/**
+ * One fill loop (see {@link ffillFixed}): `values`/`out`/`last` of one typed-array class.
+ * Returns the number of rows filled.
+ */
+export type FixedFillLoop = (
+  values: FixedArray,
+  stride: number,
+  validity: Uint8Array,
+  vOff: number,
+  codes: Int32Array,
+  n: number,
+  last: FixedArray,
+  run: Int32Array,
+  limit: number,
+  out: FixedArray,
+  outValidity: Uint8Array,
+) => number;
+
+// The loop for stride 1 (numbers, times, dictionary keys): valid rows record their value
+// as the key's last, null rows take the key's last (while the run is below the limit).
+const STRIDE_1 = `"use strict";
+const limited = limit !== ${NO_LIMIT};
+let filled = 0;
+for (let i = 0; i < n; i++) {
+  const s = codes[i] + 1;
+  const p = vOff + i;
+  if (((validity[p >> 3] >> (p & 7)) & 1) !== 0) {
+    last[s] = values[i];
+    run[s] = 0;
+  } else {
+    const r = run[s];
+    if (r < limit) {
+      out[i] = last[s];
+      outValidity[i >> 3] |= 1 << (i & 7);
+      filled++;
+      if (limited) run[s] = r + 1;
+    }
+  }
+}
+return filled;`;
+
+// Any stride (decimals, intervals, fixed-size binary).
+const STRIDE_K = `"use strict";
+const limited = limit !== ${NO_LIMIT};
+let filled = 0;
+for (let i = 0; i < n; i++) {
+  const s = codes[i] + 1;
+  const p = vOff + i;
+  const at = i * stride;
+  const sl = s * stride;
+  if (((validity[p >> 3] >> (p & 7)) & 1) !== 0) {
+    for (let k = 0; k < stride; k++) last[sl + k] = values[at + k];
+    run[s] = 0;
+  } else {
+    const r = run[s];
+    if (r < limit) {
+      for (let k = 0; k < stride; k++) out[at + k] = last[sl + k];
+      outValidity[i >> 3] |= 1 << (i & 7);
+      filled++;
+      if (limited) run[s] = r + 1;
+    }
+  }
+}
+return filled;`;
+
+const PARAMS = ['values', 'stride', 'validity', 'vOff', 'codes', 'n', 'last', 'run', 'limit', 'out', 'outValidity'];
+const LOOPS = new Map<unknown, [FixedFillLoop | undefined, FixedFillLoop | undefined]>();
+
+/**
+ * The fill loop for a typed-array class and stride: each class gets its own generated
+ * function (`new Function`), so its element loads and stores stay monomorphic (one loop
+ * shared by every class goes megamorphic and costs several times more per row).
+ */
+export function fixedFillLoop(values: FixedArray, stride: number): FixedFillLoop {
+  let pair = LOOPS.get(values.constructor);
+  if (pair === undefined) {
+    pair = [undefined, undefined];
+    LOOPS.set(values.constructor, pair);
+  }
+  const k = stride === 1 ? 0 : 1;
+  let fn = pair[k];
+  if (fn === undefined) {
+    fn = new Function(...PARAMS, k === 0 ? STRIDE_1 : STRIDE_K) as FixedFillLoop;
+    pair[k] = fn;
+  }
+  return fn;
+}
+
+/**
+ * Forward-fills the null rows of one fixed-width column with nulls, per key, and updates
+ * the key state (`last`, `run`) through its last row.
+ *
+ * `out` must already hold a copy of `values[0 .. n * stride)` and `outValidity` a copy of
+ * the validity bits `[vOff, vOff + n)` re-based to bit 0: only the filled rows are written
+ * (value and validity bit). `validity` is the column's bitmap, read at bit `vOff + i`.
+ * `last` has `stride` elements per slot and `run` one per slot, for every slot of `codes`.
+ * Returns the number of rows filled.
+ *
+ * @example
+ * // codes [0, 0, 1, 0], values [1, -, 2, -] (rows 1 and 3 null), no state yet
+ * ffillFixed(values, 1, validity, 0, codes, 4, last, run, NO_LIMIT, out, outValidity) // 2: out = [1, 1, 2, 1]
+ */
+export function ffillFixed(
+  values: FixedArray,
+  stride: number,
+  validity: Uint8Array,
+  vOff: number,
+  codes: Int32Array,
+  n: number,
+  last: FixedArray,
+  run: Int32Array,
+  limit: number,
+  out: FixedArray,
+  outValidity: Uint8Array,
+): number {
+  return fixedFillLoop(values, stride)(values, stride, validity, vOff, codes, n, last, run, limit, out, outValidity);
+}
+
+/**
+ * The last row of each slot among `codes[0..n)`: `lastRow[slot] = i`. Slots seen for the
+ * first time in this call (`lastRow[slot] < 0` on entry) are listed in `touched`, which
+ * must have room for `min(n, slots)` entries; returns their number. The caller resets
+ * `lastRow` of the touched slots to -1 afterwards ({@link resetRows}).
+ */
+export function lastRows(codes: Int32Array, n: number, lastRow: Int32Array, touched: Int32Array): number {
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const s = codes[i] + 1;
+    if (lastRow[s] < 0) touched[t++] = s;
+    lastRow[s] = i;
+  }
+  return t;
+}
+
+/** `rows[touched[k]] = -1` for `k < count`. */
+export function resetRows(rows: Int32Array, touched: Int32Array, count: number): void {
+  for (let k = 0; k < count; k++) rows[touched[k]] = -1;
+}
+
+/**
+ * State update of a fixed-width column without nulls in the batch: for each touched slot,
+ * `last[slot] = values[lastRow[slot]]` and `run[slot] = 0`. O(touched slots).
+ */
+export function updateFixed(
+  values: FixedArray,
+  stride: number,
+  lastRow: Int32Array,
+  touched: Int32Array,
+  count: number,
+  last: FixedArray,
+  run: Int32Array,
+): void {
+  if (stride === 1) {
+    for (let k = 0; k < count; k++) {
+      const s = touched[k];
+      last[s] = values[lastRow[s]];
+      run[s] = 0;
+    }
+    return;
+  }
+  for (let k = 0; k < count; k++) {
+    const s = touched[k];
+    const at = lastRow[s] * stride;
+    const sl = s * stride;
+    for (let j = 0; j < stride; j++) last[sl + j] = values[at + j];
+    run[s] = 0;
+  }
+}
+
+/**
+ * Forward fill as gather indices, for columns of any type: `src[i]` is the row whose value
+ * row `i` takes in the concatenation `[this batch's n rows, then the state's rows by slot]`:
+ * `i` for a valid row; for a null row within the limit, the key's last valid row of this
+ * batch (`local[slot]`) or, when there is none, the state row `n + slot`; otherwise -1
+ * (stays null). `validity` null means no nulls. Updates `run`, and `local` for the slots
+ * with a valid row in the batch, which are listed in `touched` (room for `min(n, slots)`
+ * entries); returns their number. `local` must be -1 on entry for every slot (reset it
+ * with {@link resetRows}).
+ */
+export function ffillIndices(
+  validity: Uint8Array | null,
+  vOff: number,
+  codes: Int32Array,
+  n: number,
+  run: Int32Array,
+  limit: number,
+  local: Int32Array,
+  touched: Int32Array,
+  src: Int32Array,
+): number {
+  const limited = limit !== NO_LIMIT;
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const s = codes[i] + 1;
+    const p = vOff + i;
+    if (validity === null || ((validity[p >> 3] >> (p & 7)) & 1) !== 0) {
+      if (local[s] < 0) touched[t++] = s;
+      local[s] = i;
+      run[s] = 0;
+      src[i] = i;
+    } else {
+      const r = run[s];
+      if (r < limit) {
+        const l = local[s];
+        src[i] = l >= 0 ? l : n + s;
+        if (limited) run[s] = r + 1;
+      } else {
+        src[i] = -1;
+      }
+    }
+  }
+  return t;
+}

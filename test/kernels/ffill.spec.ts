@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { NO_LIMIT, NO_VALUE, ffillFixed, ffillIndices, lastRows, resetRows, updateFixed } from '../../src/kernels/ffill';
+
+const bits = (...valid: number[]) => {
+  const b = new Uint8Array((valid.length + 7) >> 3);
+  valid.forEach((v, i) => v && (b[i >> 3] |= 1 << (i & 7)));
+  return b;
+};
+
+describe('ffill kernels', () => {
+  it('ffillFixed patches null rows from the key state, stride 1, honouring the bit offset and limit', () => {
+    // bitmap read from bit 3: rows valid, null, null, valid, null
+    const validity = Uint8Array.of((1 << 3) | (1 << 6));
+    const values = Float64Array.of(1, 0, 0, 4, 0);
+    const codes = Int32Array.of(0, 0, 1, 1, 1);
+    const last = new Float64Array(3);
+    const run = new Int32Array(3).fill(NO_VALUE);
+    last[2] = 9;
+    run[2] = 0; // key 1 had 9 before this batch
+    const out = values.slice();
+    const outValidity = bits(1, 0, 0, 1, 0);
+    expect(ffillFixed(values, 1, validity, 3, codes, 5, last, run, NO_LIMIT, out, outValidity)).toBe(3);
+    expect([...out]).toEqual([1, 1, 9, 4, 4]);
+    expect(outValidity[0]).toBe(0b11111);
+    expect([...last]).toEqual([0, 1, 4]);
+    // limit 1: the second null in a row stays null
+    const run2 = new Int32Array(3).fill(NO_VALUE);
+    const out2 = Float64Array.of(1, 0, 0);
+    const v2 = bits(1, 0, 0);
+    expect(ffillFixed(out2.slice(), 1, bits(1, 0, 0), 0, Int32Array.of(0, 0, 0), 3, new Float64Array(3), run2, 1, out2, v2)).toBe(1);
+    expect(v2[0]).toBe(0b011);
+    expect(run2[1]).toBe(1);
+  });
+
+  it('ffillFixed with stride 2 (decimals, intervals) copies whole values', () => {
+    const values = Int32Array.of(1, 2, 0, 0, 5, 6, 0, 0);
+    const codes = Int32Array.of(-1, -1, 0, 0);
+    const last = new Int32Array(4);
+    const run = new Int32Array(2).fill(NO_VALUE);
+    const out = values.slice();
+    const v = bits(1, 0, 1, 0);
+    expect(ffillFixed(values, 2, bits(1, 0, 1, 0), 0, codes, 4, last, run, NO_LIMIT, out, v)).toBe(2);
+    expect([...out]).toEqual([1, 2, 1, 2, 5, 6, 5, 6]);
+    expect([...last]).toEqual([1, 2, 5, 6]);
+  });
+
+  it('lastRows lists touched slots once; updateFixed takes their last rows; resetRows clears', () => {
+    const lastRow = new Int32Array(4).fill(-1);
+    const touched = new Int32Array(4);
+    const codes = Int32Array.of(2, -1, 2, 0);
+    expect(lastRows(codes, 4, lastRow, touched)).toBe(3);
+    expect([...touched.subarray(0, 3)]).toEqual([3, 0, 1]);
+    expect([...lastRow]).toEqual([1, 3, -1, 2]);
+    const last = new Float64Array(4);
+    const run = new Int32Array(4).fill(NO_VALUE);
+    updateFixed(Float64Array.of(10, 11, 12, 13), 1, lastRow, touched, 3, last, run);
+    expect([...last]).toEqual([11, 13, 0, 12]);
+    expect([...run]).toEqual([0, 0, NO_VALUE, 0]);
+    resetRows(lastRow, touched, 3);
+    expect([...lastRow]).toEqual([-1, -1, -1, -1]);
+  });
+
+  it('ffillIndices points null rows at the batch row or the state row n + slot', () => {
+    const run = Int32Array.of(NO_VALUE, 0, NO_VALUE);
+    const local = new Int32Array(3).fill(-1);
+    const touched = new Int32Array(3);
+    const src = new Int32Array(5);
+    // codes: key 0 (slot 1, has state), key 1 (slot 2, none yet)
+    const t = ffillIndices(bits(0, 0, 1, 0, 0), 0, Int32Array.of(0, 1, 1, 1, 0), 5, run, NO_LIMIT, local, touched, src);
+    expect([...src]).toEqual([5 + 1, -1, 2, 2, 5 + 1]);
+    expect(t).toBe(1);
+    expect(touched[0]).toBe(2);
+    expect(ffillIndices(null, 0, Int32Array.of(0), 1, run, NO_LIMIT, new Int32Array(3).fill(-1), touched, src)).toBe(1);
+  });
+});
