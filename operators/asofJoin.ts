@@ -7,13 +7,15 @@ import { concatBatches } from '../src/batch/concat';
 import { takeRows } from '../src/batch/take';
 import { filterRows } from '../src/batch/filter';
 import { KeyDictionary, KeyEncoder } from '../src/batch/keys';
-import { NO_TOLERANCE, asofBackward } from '../src/kernels/asof';
+import { NO_TOLERANCE, asofBackward, asofExpire, asofForward, asofResolveAhead } from '../src/kernels/asof';
+import { MAX_TIME, MIN_TIME } from '../src/batch/time';
 import { type DurationLike, durationToNs } from '../src/time/duration';
 import { type LatePolicy, ProgressGate } from '../src/time/gate';
 import { currentRun } from '../src/time/run';
 import { operate } from './internal/operate';
 import { subscribeSides } from './internal/two-inputs';
-import { TimeBuffer } from './internal/time-buffer';
+import { TimeBuffer, type TimedRows } from './internal/time-buffer';
+import { AsofHeld } from './internal/asof-pending';
 import { AsofState } from './internal/asof-state';
 
 export interface AsofJoinOptions {
@@ -29,9 +31,13 @@ export interface AsofJoinOptions {
   leftBy?: string | readonly string[];
   /** The right key column(s) (default `by`), in the order of `leftBy`. */
   rightBy?: string | readonly string[];
-  /** `'backward'` (default): the last right row at or before the left row's time. `'forward'` and `'nearest'` are not implemented yet. */
+  /**
+   * `'backward'` (default): the last right row at or before the left row's time;
+   * `'forward'`: the first right row at or after it; `'nearest'`: the nearer of the two
+   * (equal distances: the backward one).
+   */
   direction?: 'backward' | 'forward' | 'nearest';
-  /** No match when the left time minus the right time exceeds this (ms, bigint ns, or a date-fns Duration). Default: none. */
+  /** No match when the distance between the left and right times exceeds this (ms, bigint ns, or a date-fns Duration). Default: none. */
   tolerance?: DurationLike;
   /** Whether a right row at exactly the left row's time matches. Default true. */
   allowExactMatches?: boolean;
@@ -41,8 +47,12 @@ export interface AsofJoinOptions {
   columns?: readonly string[];
   /** `'left'` (default): every left row, with nulls when unmatched; `'inner'`: matched left rows only. */
   how?: 'left' | 'inner';
-  /** What to do with a row at or behind the time already released: `'error'` (default) or `'drop'`. See `ProgressGate`. */
-  late?: Exclude<LatePolicy, 'accept'>;
+  /**
+   * What to do with a row at or behind the time already released (a late row):
+   * `'error'` (default), `'drop'`, or `'accept'` (it applies as of its arrival). See the
+   * doc comment's *Late rows* and `ProgressGate`.
+   */
+  late?: LatePolicy;
 }
 
 /** Options resolved once, when the operator is created. */
@@ -57,7 +67,8 @@ interface Parsed {
   readonly suffix: string;
   readonly columns: readonly string[] | undefined;
   readonly inner: boolean;
-  readonly late: 'error' | 'drop';
+  readonly late: LatePolicy;
+  readonly direction: 'backward' | 'forward' | 'nearest';
 }
 
 /** The right side's selected columns, resolved from the first right batch's schema. */
@@ -154,12 +165,19 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
     let noKeys = new Int32Array(0);
     // the key codes of each side's released rows, reused across releases
     const codeBuffers = [new Int32Array(0), new Int32Array(0)];
+    // forward and nearest: the held left rows; whether right rows or held rows came since the last look ahead
+    let held: AsofHeld | undefined;
+    let aheadDirty = false;
+    let lastRight = MIN_TIME;
     const gate = new ProgressGate({ operator: 'asofJoin', inputs: names, late: p.late, run: run ?? null }, (upTo) => {
       try {
         release(upTo);
       } catch (e) {
         subscriber.error(e);
+        return;
       }
+      // inside a run, held rows are flushed by the progress listener below, after this release
+      if (held && (!run || gate.allComplete)) flushHeld();
     });
 
     const codesOf = (side: 0 | 1, enc: KeyEncoder | undefined, batch: RecordBatch): Int32Array => {
@@ -190,24 +208,22 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       latestTime = t;
     };
 
-    const release = (upTo: bigint) => {
-      if (!rightPlan) {
-        if (!rightDone) return; // the right schema is not known yet: hold the left rows
-        const l = buffers[0].takeThrough(upTo);
-        if (l && !p.inner) subscriber.next(l.batch);
-        return;
-      }
-      ensureKeys();
-      const l = buffers[0].takeThrough(upTo);
-      const r = buffers[1].takeThrough(upTo);
-      const lCodes = l ? codesOf(0, leftKeys, l.batch) : undefined;
-      const rCodes = r ? codesOf(1, rightKeys, r.batch) : undefined;
-      const size = p.leftBy.length === 0 ? 1 : keys.size;
+    /**
+     * The backward walk over released rows `l` and `r`: sets `match` for `l`, returns the
+     * right columns of `l`'s matches (`undefined` without left rows), and updates the state.
+     */
+    const walkBackward = (
+      l: TimedRows | undefined,
+      r: TimedRows | undefined,
+      lCodes: Int32Array | undefined,
+      rCodes: Int32Array | undefined,
+      plan: RightPlan,
+      size: number,
+    ): readonly Data[] | undefined => {
       grow(size);
       const nl = l ? l.times.length : 0;
       const nr = r ? r.times.length : 0;
       if (match.length < nl) match = new Int32Array(Math.max(nl, match.length * 2));
-      const plan = rightPlan;
       const projected = r ? project(r.batch, plan) : undefined;
       if (fast && projected && !fast.accepts(projected)) {
         // a right batch with another dictionary (or value class): the generic path takes over
@@ -234,22 +250,10 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       );
       let candidate = state ?? plan.empty;
       if (projected && !fast) candidate = state ? concatBatches([state, projected], plan.schema) : projected;
-      if (l && nl > 0) {
+      let taken: readonly Data[] | undefined;
+      if (nl > 0) {
         const m = match.subarray(0, nl);
-        const schema = outputSchemaFor(plan);
-        let taken: readonly Data[];
-        if (fast) {
-          taken = fast.gather(m, nl, base, projected);
-        } else {
-          taken = takeRows(candidate, m, nl).data.children;
-        }
-        let out = recordBatch(schema, structData(schema, [...l.batch.data.children, ...taken], nl));
-        if (p.inner) {
-          const mask = new Uint8Array(nl);
-          for (let i = 0; i < nl; i++) mask[i] = m[i] >= 0 ? 1 : 0;
-          out = filterRows(out, mask);
-        }
-        if (out.numRows > 0) subscriber.next(out);
+        taken = fast ? fast.gather(m, nl, base, projected) : takeRows(candidate, m, nl).data.children;
       }
       if (projected) {
         if (fast) {
@@ -260,6 +264,122 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
           state = takeRows(candidate, latest.subarray(0, size), size);
           for (let c = 0; c < size; c++) if (latest[c] >= 0) latest[c] = c;
         }
+      }
+      return taken;
+    };
+
+    /** Emits `l` as it is (`'left'`) when the right stream completed without a schema. */
+    const releaseWithoutRight = (upTo: bigint) => {
+      if (!rightDone) return; // the right schema is not known yet: hold the left rows
+      const l = buffers[0].takeThrough(upTo);
+      if (l && !p.inner) subscriber.next(l.batch);
+    };
+
+    const release = (upTo: bigint) => {
+      const plan = rightPlan;
+      if (!plan) return releaseWithoutRight(upTo);
+      if (held) return releaseHeld(upTo, plan, held);
+      ensureKeys();
+      const l = buffers[0].takeThrough(upTo);
+      const r = buffers[1].takeThrough(upTo);
+      const lCodes = l ? codesOf(0, leftKeys, l.batch) : undefined;
+      const rCodes = r ? codesOf(1, rightKeys, r.batch) : undefined;
+      const size = p.leftBy.length === 0 ? 1 : keys.size;
+      const taken = walkBackward(l, r, lCodes, rCodes, plan, size);
+      if (!l || !taken) return;
+      const nl = l.times.length;
+      const schema = outputSchemaFor(plan);
+      let out = recordBatch(schema, structData(schema, [...l.batch.data.children, ...taken], nl));
+      if (p.inner) {
+        const mask = new Uint8Array(nl);
+        for (let i = 0; i < nl; i++) mask[i] = match[i] >= 0 ? 1 : 0;
+        out = filterRows(out, mask);
+      }
+      if (out.numRows > 0) subscriber.next(out);
+    };
+
+    /**
+     * Forward and nearest: the released rows join the held rows; the walk resolves what
+     * the released right rows decide, and the rows whose deadline the frontier passed.
+     * Emitting is `flushHeld`'s.
+     */
+    const releaseHeld = (upTo: bigint, plan: RightPlan, h: AsofHeld) => {
+      ensureKeys();
+      const l = buffers[0].takeThrough(upTo);
+      const r = buffers[1].takeThrough(upTo);
+      const lCodes = l ? codesOf(0, leftKeys, l.batch) : undefined;
+      const rCodes = r ? codesOf(1, rightKeys, r.batch) : undefined;
+      const size = p.leftBy.length === 0 ? 1 : keys.size;
+      const nl = l ? l.times.length : 0;
+      let leftRef = -1;
+      if (p.direction === 'nearest') {
+        // the backward candidates of the released left rows, final now, kept as values
+        const taken = walkBackward(l, r, lCodes, rCodes, plan, size);
+        if (taken) leftRef = h.addValues(recordBatch(plan.schema, structData(plan.schema, [...taken], nl)));
+      }
+      h.growKeys(size);
+      const rightRef = r ? h.addValues(project(r.batch, plan)) : h.nextRef;
+      if (l) {
+        h.addLeft(l.batch, l.times);
+        aheadDirty = true;
+      }
+      asofForward(
+        l ? l.times : EMPTY_TIMES,
+        lCodes ?? EMPTY_CODES,
+        nl,
+        r ? r.times : EMPTY_TIMES,
+        rCodes ?? EMPTY_CODES,
+        r ? r.times.length : 0,
+        rightRef,
+        p.direction === 'nearest' ? match : null,
+        leftRef,
+        h.lastTime,
+        h.firstAt,
+        p.tolerance,
+        p.allowExact,
+        h.p,
+      );
+      asofExpire(h.p, upTo, false);
+    };
+
+    /**
+     * Forward and nearest: resolves held rows with right rows not released yet (rows
+     * that arrived above the frontier) and with the right input's progress, then emits the
+     * resolved rows at the front, in left order.
+     */
+    const flushHeld = () => {
+      const h = held;
+      const plan = rightPlan;
+      if (!h || !plan || subscriber.closed) return;
+      try {
+        const hp = h.p;
+        if (hp.unresolved > 0 && aheadDirty && buffers[1].length > 0) {
+          ensureKeys();
+          buffers[1].forEach((batch, times) => {
+            const codes = codesOf(1, rightKeys, batch);
+            const ref = h.addValues(project(batch, plan));
+            asofResolveAhead(times, codes, times.length, ref, p.tolerance, p.direction === 'nearest', hp);
+          });
+        }
+        aheadDirty = false;
+        if (hp.unresolved > 0) {
+          const w = run ? run.progress.watermark : MIN_TIME;
+          const progress = rightDone ? MAX_TIME : lastRight - 1n > w ? lastRight - 1n : w;
+          asofExpire(hp, progress, rightDone);
+        }
+        const got = h.takeResolved();
+        if (!got) return;
+        const n = got.left.numRows;
+        const schema = outputSchemaFor(plan);
+        let out = recordBatch(schema, structData(schema, [...got.left.data.children, ...got.right], n));
+        if (p.inner) {
+          const mask = new Uint8Array(n);
+          for (let i = 0; i < n; i++) mask[i] = got.refs[i] >= 0 ? 1 : 0;
+          out = filterRows(out, mask);
+        }
+        if (out.numRows > 0) subscriber.next(out);
+      } catch (e) {
+        subscriber.error(e);
       }
     };
 
@@ -277,30 +397,51 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
           else {
             rightPlan = planRight(batch, p, rightOn);
             fast = AsofState.create(rightPlan.empty);
+            if (p.direction !== 'backward') held = new AsofHeld(rightPlan.empty);
           }
         }
         if (times.length === 0) return;
         const late = gate.late(side, times, side === 0 ? leftOn : rightOn, rowBase);
-        if (late > 0) {
+        if (late > 0 && p.late !== 'accept') {
           if (late === times.length) return;
           batch = sliceBatch(batch, late);
           times = times.subarray(late);
         }
         buffers[side].push(batch, times);
+        if (side === 1) {
+          lastRight = times[times.length - 1];
+          aheadDirty = true;
+        }
         gate.rows(side, times[times.length - 1]);
       } catch (e) {
         subscriber.error(e);
+        return;
       }
+      if (side === 1 && held && !run) flushHeld();
     };
     const onComplete = (side: 0 | 1) => {
       if (side === 1) rightDone = true;
       gate.complete(side); // releases everything once both sides completed
+      if (gate.allComplete && (buffers[0].length > 0 || buffers[1].length > 0)) {
+        // late rows accepted after the gate released everything
+        try {
+          release(MAX_TIME);
+        } catch (e) {
+          subscriber.error(e);
+          return;
+        }
+      }
+      if (held && (gate.allComplete || (side === 1 && !run))) flushHeld();
       if (gate.allComplete && !subscriber.closed) subscriber.complete();
     };
 
     const teardown = subscribeSides(subscriber, source, right, gate, onBatch, onComplete);
+    // forward and nearest inside a run: flush once per instant, after the gate's release
+    const unlisten = p.direction !== 'backward' ? run?.progress.register(flushHeld) : undefined;
     return () => {
+      unlisten?.();
       teardown();
+      held?.clear();
       buffers[0].clear();
       buffers[1].clear();
       state = undefined;
@@ -318,10 +459,9 @@ function asList(v: string | readonly string[] | undefined): readonly string[] | 
 
 function parseOptions(o: AsofJoinOptions): Parsed {
   const direction = o.direction ?? 'backward';
-  if (direction === 'forward' || direction === 'nearest') {
-    throw new InvalidOptionError('direction', `'${direction}' is not implemented yet (only 'backward' is)`);
+  if (direction !== 'backward' && direction !== 'forward' && direction !== 'nearest') {
+    throw new InvalidOptionError('direction', `expected 'backward', 'forward' or 'nearest', got ${String(direction)}`);
   }
-  if (direction !== 'backward') throw new InvalidOptionError('direction', `expected 'backward', 'forward' or 'nearest', got ${String(direction)}`);
   if (o.on !== undefined && (o.leftOn !== undefined || o.rightOn !== undefined)) {
     throw new InvalidOptionError('on', 'give either on or leftOn/rightOn, not both');
   }
@@ -340,10 +480,9 @@ function parseOptions(o: AsofJoinOptions): Parsed {
   const how = o.how ?? 'left';
   if (how !== 'left' && how !== 'inner') throw new InvalidOptionError('how', `expected 'left' or 'inner', got ${String(how)}`);
   const late = o.late ?? 'error';
-  if ((late as LatePolicy) === 'accept') {
-    throw new InvalidOptionError('late', "'accept' is not supported by asofJoin yet: use 'error' or 'drop'");
+  if (late !== 'error' && late !== 'drop' && late !== 'accept') {
+    throw new InvalidOptionError('late', `expected 'error', 'drop' or 'accept', got ${String(late)}`);
   }
-  if (late !== 'error' && late !== 'drop') throw new InvalidOptionError('late', `expected 'error' or 'drop', got ${String(late)}`);
   const suffix = o.suffix ?? '_right';
   if (suffix === '') throw new InvalidOptionError('suffix', 'expected a non-empty suffix');
   return {
@@ -358,6 +497,7 @@ function parseOptions(o: AsofJoinOptions): Parsed {
     columns: o.columns === undefined ? undefined : [...o.columns],
     inner: how === 'inner',
     late,
+    direction,
   };
 }
 

@@ -67,6 +67,31 @@ export class TimeBuffer {
     return { batch: concatBatches(outB), times };
   }
 
+  /** Removes and returns the first `n` rows (`0 < n <= length`) as one batch (zero-copy when it comes from one batch). */
+  takeFirst(n: number): RecordBatch {
+    const bs = this.batches;
+    const ts = this.times;
+    let k = 0;
+    let rows = 0;
+    while (k < bs.length && rows + bs[k].numRows <= n) rows += bs[k++].numRows;
+    const out: RecordBatch[] = bs.slice(0, k);
+    const cut = n - rows;
+    if (cut > 0) {
+      out.push(sliceBatch(bs[k], 0, cut));
+      bs[k] = sliceBatch(bs[k], cut);
+      ts[k] = ts[k].subarray(cut);
+    }
+    this.batches = bs.slice(k);
+    this.times = ts.slice(k);
+    this.rows -= n;
+    return out.length === 1 ? out[0] : concatBatches(out);
+  }
+
+  /** Calls `fn` with each buffered batch and its times, in order (the rows stay buffered). */
+  forEach(fn: (batch: RecordBatch, times: BigInt64Array) => void): void {
+    for (let k = 0; k < this.batches.length; k++) fn(this.batches[k], this.times[k]);
+  }
+
   clear(): void {
     this.batches = [];
     this.times = [];

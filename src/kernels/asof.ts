@@ -212,3 +212,260 @@ export function scatterFixed<T extends FixedArray>(values: T, stride: number, sr
     for (let s = 0; s < stride; s++) out[to + s] = values[from + s];
   }
 }
+
+/** `AsofPending.dist` of a row without a backward candidate. */
+export const NO_DISTANCE = -1n;
+
+/**
+ * The left rows of a forward or nearest as-of join that are not emitted yet, and their
+ * matching state, in typed arrays. Rows are numbered by a sequence number `seq` (one per
+ * left row, in left order); row `seq` lives at slot `seq - base`. Per row:
+ *
+ * - `time`, `key`: its left time and key code;
+ * - `ref`: its match so far, as a value reference (an index into the caller's store of
+ *   right values: a right row, or for `nearest` the row's backward candidate); -1: none;
+ * - `dist`: `nearest` only: the distance to its backward candidate (`NO_DISTANCE`: none);
+ * - `done`: 1 once resolved (`ref` is final).
+ *
+ * The unresolved rows of each key code form a list in left order (`keyHead`/`keyTail` per
+ * key, `nextSame` per row; seqs, -1 ends), whose head is always unresolved; rows with a
+ * deadline (the time through which the right input must be complete to resolve the row)
+ * sit in a binary min-heap (`heapTime`, `heapSeq`, `heapSize`; stale entries of rows
+ * resolved otherwise are skipped when popped). Seqs are stored in Float64Arrays (exact
+ * integers up to 2^53).
+ */
+export interface AsofPending {
+  base: number;
+  next: number;
+  unresolved: number;
+  time: BigInt64Array;
+  key: Int32Array;
+  ref: Float64Array;
+  dist: BigInt64Array;
+  done: Uint8Array;
+  nextSame: Float64Array;
+  keyHead: Float64Array;
+  keyTail: Float64Array;
+  heapTime: BigInt64Array;
+  heapSeq: Float64Array;
+  heapSize: number;
+}
+
+function heapPush(p: AsofPending, t: bigint, seq: number): void {
+  const ht = p.heapTime;
+  const hs = p.heapSeq;
+  let i = p.heapSize++;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (ht[parent] <= t) break;
+    ht[i] = ht[parent];
+    hs[i] = hs[parent];
+    i = parent;
+  }
+  ht[i] = t;
+  hs[i] = seq;
+}
+
+function heapPop(p: AsofPending): number {
+  const ht = p.heapTime;
+  const hs = p.heapSeq;
+  const top = hs[0];
+  const n = --p.heapSize;
+  if (n === 0) return top;
+  const t = ht[n];
+  const s = hs[n];
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && ht[c + 1] < ht[c]) c++;
+    if (ht[c] >= t) break;
+    ht[i] = ht[c];
+    hs[i] = hs[c];
+    i = c;
+  }
+  ht[i] = t;
+  hs[i] = s;
+  return top;
+}
+
+/** Drops resolved rows from the head of key `c`'s list (keeps the head unresolved). */
+function cleanHead(p: AsofPending, c: number): void {
+  let s = p.keyHead[c];
+  while (s >= 0 && p.done[s - p.base] !== 0) s = p.nextSame[s - p.base];
+  p.keyHead[c] = s;
+  if (s < 0) p.keyTail[c] = -1;
+}
+
+/**
+ * Resolves, with the right row `ref` at time `r` of key `c`, every unresolved row of key
+ * `c` with a left time `< r` (a prefix of the key's list): forward takes the right row
+ * (none when `r - time > tolerance`); nearest takes it when it is within `tolerance` and
+ * strictly nearer than the row's backward candidate (equal distances go backward).
+ */
+function resolveKey(p: AsofPending, c: number, r: bigint, ref: number, tolerance: bigint, nearest: boolean): void {
+  const base = p.base;
+  const time = p.time;
+  const done = p.done;
+  let s = p.keyHead[c];
+  while (s >= 0) {
+    const slot = s - base;
+    if (done[slot] === 0) {
+      const t = time[slot];
+      if (t >= r) break;
+      const d = r - t;
+      if (tolerance < 0n || d <= tolerance) {
+        if (!nearest) p.ref[slot] = ref;
+        else {
+          const b = p.dist[slot];
+          if (b < 0n || d < b) p.ref[slot] = ref;
+        }
+      }
+      done[slot] = 1;
+      p.unresolved--;
+    }
+    s = p.nextSame[slot];
+  }
+  p.keyHead[c] = s;
+  if (s < 0) p.keyTail[c] = -1;
+}
+
+/**
+ * Forward or nearest as-of matching of released left rows against released right rows
+ * (both sorted, ties allowed), per key code, through the pending rows `p`.
+ *
+ * Walks `lt[0..nl)`/`rt[0..nr)` in time order; at equal times, right rows come before
+ * left rows when `allowExact`, after them otherwise (as `asofBackward`). Passing right row
+ * `j` (key `rc[j] >= 0`, value reference `rightRef + j`) records its time in
+ * `lastTime[c]` (and in `firstAt[c]` the reference of the *first* right row of the key at
+ * that time), then resolves the key's unresolved rows with an earlier left time (see
+ * `resolveKey`). Each left row `i` is appended to `p` as row `p.next++`:
+ *
+ * - null key (`lc[i] < 0`): resolved, no match;
+ * - forward: resolved at once with `firstAt[c]` when `allowExact` and the key's last right
+ *   row (passed in this call: `firstAt[c] >= rightRef`) is at its exact time; otherwise
+ *   unresolved with the deadline `lt + tolerance` (none without tolerance);
+ * - nearest: its backward candidate is `bwMatch[i] >= 0` (value reference
+ *   `leftRef + i`, at distance `lt - lastTime[c]`): resolved at once at distance <= 0 (an
+ *   exact match: nothing forward can be nearer); otherwise unresolved with the deadline
+ *   `lt + min(tolerance, distance - 1ns)` (a forward row must be strictly nearer).
+ *
+ * The caller must have made room for `nl` more rows and heap entries, and for every key
+ * code. O(nl + nr + resolved rows), no allocation.
+ */
+export function asofForward(
+  lt: BigInt64Array,
+  lc: Int32Array,
+  nl: number,
+  rt: BigInt64Array,
+  rc: Int32Array,
+  nr: number,
+  rightRef: number,
+  bwMatch: Int32Array | null,
+  leftRef: number,
+  lastTime: BigInt64Array,
+  firstAt: Float64Array,
+  tolerance: bigint,
+  allowExact: boolean,
+  p: AsofPending,
+): void {
+  // hand-written hot loop: one merge pass over both sides
+  const nearest = bwMatch !== null;
+  const checkTolerance = tolerance >= 0n;
+  let j = 0;
+  for (let i = 0; i <= nl; i++) {
+    const t = i < nl ? lt[i] : 0n;
+    while (j < nr && (i === nl || (allowExact ? rt[j] <= t : rt[j] < t))) {
+      const c = rc[j];
+      if (c >= 0) {
+        const r = rt[j];
+        if (lastTime[c] !== r || firstAt[c] < rightRef) {
+          lastTime[c] = r;
+          firstAt[c] = rightRef + j;
+        }
+        if (p.keyHead[c] >= 0) resolveKey(p, c, r, rightRef + j, tolerance, nearest);
+      }
+      j++;
+    }
+    if (i === nl) break;
+    const seq = p.next++;
+    const slot = seq - p.base;
+    const c = lc[i];
+    p.time[slot] = t;
+    p.key[slot] = c;
+    p.nextSame[slot] = -1;
+    p.dist[slot] = NO_DISTANCE;
+    p.ref[slot] = -1;
+    p.done[slot] = 1;
+    if (c < 0) continue;
+    let horizon = tolerance;
+    if (!nearest) {
+      if (allowExact && firstAt[c] >= rightRef && lastTime[c] === t) {
+        p.ref[slot] = firstAt[c];
+        continue;
+      }
+    } else if (bwMatch[i] >= 0) {
+      const d = t - lastTime[c];
+      p.ref[slot] = leftRef + i;
+      if (d <= 0n) continue;
+      p.dist[slot] = d;
+      if (!checkTolerance || d - 1n < horizon) horizon = d - 1n;
+    }
+    p.done[slot] = 0;
+    p.unresolved++;
+    const tail = p.keyTail[c];
+    if (tail >= 0) p.nextSame[tail - p.base] = seq;
+    else p.keyHead[c] = seq;
+    p.keyTail[c] = seq;
+    if (horizon >= 0n) heapPush(p, t + horizon, seq);
+  }
+}
+
+/**
+ * Resolves, with right rows that are not released yet (times above every pending row's
+ * left time, in order; value references `rightRef + j`), the pending rows of their keys
+ * (see `resolveKey`). Leaves `lastTime`/`firstAt` alone: these rows are walked again when
+ * released. O(nr + resolved rows).
+ */
+export function asofResolveAhead(rt: BigInt64Array, rc: Int32Array, nr: number, rightRef: number, tolerance: bigint, nearest: boolean, p: AsofPending): void {
+  for (let j = 0; j < nr && p.unresolved > 0; j++) {
+    const c = rc[j];
+    if (c >= 0 && c < p.keyHead.length && p.keyHead[c] >= 0) resolveKey(p, c, rt[j], rightRef + j, tolerance, nearest);
+  }
+}
+
+/**
+ * Resolves the pending rows whose deadline is `<= upTo` (the right input is complete
+ * through `upTo` and every right row through it was walked), keeping their match so far.
+ * With `upTo` = `MAX_TIME`, resolves every pending row. O(expired · log heap).
+ */
+export function asofExpire(p: AsofPending, upTo: bigint, all: boolean): void {
+  while (p.heapSize > 0 && p.heapTime[0] <= upTo) {
+    const seq = heapPop(p);
+    const slot = seq - p.base;
+    if (slot < 0 || p.done[slot] !== 0) continue; // emitted, or resolved otherwise
+    p.done[slot] = 1;
+    p.unresolved--;
+    cleanHead(p, p.key[slot]);
+  }
+  if (!all || p.unresolved === 0) return;
+  for (let slot = 0, n = p.next - p.base; slot < n; slot++) {
+    if (p.done[slot] === 0) {
+      p.done[slot] = 1;
+      p.unresolved--;
+    }
+  }
+  p.keyHead.fill(-1);
+  p.keyTail.fill(-1);
+  p.heapSize = 0;
+}
+
+/** The number of resolved rows from seq `from` on (the prefix that can be emitted). */
+export function resolvedPrefix(p: AsofPending, from: number): number {
+  const done = p.done;
+  const start = from - p.base;
+  const end = p.next - p.base;
+  let i = start;
+  while (i < end && done[i] !== 0) i++;
+  return i - start;
+}
