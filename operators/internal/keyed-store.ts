@@ -44,6 +44,7 @@
  * store.endBatch();                           // expiry sweep; may compact (remaps the states)
  * ```
  */
+import type { Observable } from 'rxjs';
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import { KeyEncoder } from '../../src/batch/keys';
 import { MIN_TIME } from '../../src/batch/time';
@@ -368,4 +369,75 @@ export class KeyedStore {
   get dictionarySize(): number {
     return this.encoder ? this.encoder.size : 0;
   }
+}
+
+/**
+ * A keyed state usable as the right side of a join in place of an `Observable`
+ * (`asofJoin(state, options)`): `KeyedState` from `keyedState()` implements it.
+ */
+export interface KeyedSource {
+  /** The state's key columns. */
+  readonly by: readonly string[];
+  /** The state's time column when given explicitly (else the run's time column). */
+  readonly on: string | undefined;
+  /**
+   * The rows to join against: the last row of each key at each distinct time, in time
+   * order, beginning with the rows the state already holds (sorted by time) if it had seen
+   * rows before this subscription. Subscribing connects the state.
+   */
+  rows(): Observable<RecordBatch>;
+}
+
+/** Whether `x` is a `KeyedSource` (rather than an `Observable`). */
+export function isKeyedSource(x: unknown): x is KeyedSource {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as KeyedSource).rows === 'function' &&
+    Array.isArray((x as KeyedSource).by) &&
+    typeof (x as { subscribe?: unknown }).subscribe !== 'function'
+  );
+}
+
+/** The join options `keyedRight` reads and may fill in. */
+export interface KeyedJoinOptions {
+  on?: string;
+  rightOn?: string;
+  by?: string | readonly string[];
+  leftBy?: string | readonly string[];
+  rightBy?: string | readonly string[];
+}
+
+/**
+ * A join's right input and options when the right side may be a `KeyedSource`: an
+ * `Observable` is returned as it is with the options untouched; a keyed state gives its
+ * `rows()` and options where
+ * - the keys default to the state's (`by: state.by`) when none of `by`/`leftBy`/`rightBy`
+ *   is given (pass `by: []` to join without keys);
+ * - the right keys must be among the state's key columns (`InvalidOptionError`
+ *   otherwise): joining by fewer columns is exact (the last row per state key and time
+ *   includes the last row per coarser key and time), by other columns is not;
+ * - `rightOn` defaults to the state's `on` when the state has one and neither `on` nor
+ *   `rightOn` is given (`InvalidOptionError` when `on` names another column).
+ */
+export function keyedRight<O extends KeyedJoinOptions>(right: Observable<RecordBatch> | KeyedSource, options: O): [Observable<RecordBatch>, O] {
+  if (!isKeyedSource(right)) return [right, options];
+  const out: O = { ...options };
+  if (options.by === undefined && options.leftBy === undefined && options.rightBy === undefined) out.by = [...right.by];
+  const rightKeys = keyList(out.by ?? out.rightBy, out.by !== undefined ? 'by' : 'rightBy');
+  for (const k of rightKeys) {
+    if (!right.by.includes(k)) {
+      throw new InvalidOptionError(
+        out.by !== undefined ? 'by' : 'rightBy',
+        `a keyed state by ${right.by.map((c) => `'${c}'`).join(', ')} can be joined only by some of its key columns, got '${k}'`,
+      );
+    }
+  }
+  if (right.on !== undefined) {
+    if (options.on !== undefined && options.on !== right.on) {
+      throw new InvalidOptionError('on', `the keyed state's time column is '${right.on}', got '${options.on}' (use leftOn for the left side)`);
+    }
+    if (options.on === undefined && options.rightOn === undefined) out.rightOn = right.on;
+  }
+  return [right.rows(), out];
 }
