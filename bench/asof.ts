@@ -1,5 +1,19 @@
 /**
- * The streaming as-of join against nodejs-polars `joinAsof`: generated market data (trades
+ * The as-of join benchmark (issue 4).
+ *
+ *   npx tsx bench/asof.ts [1m] [5m] [--quick] [--repeats N] [--only weir,polars,...]
+ *
+ * runs every implementation in bench/asof/ (weir replay + asofJoin at several cycles, in
+ * memory and lazily from the IPC files; nodejs-polars joinAsof; DuckDB ASOF LEFT JOIN),
+ * each variant in its own process, on the Arrow IPC files of bench/data.ts, and prints
+ * compute ms (median after a warm-up), input rows/s, the ratio to polars, peak RSS after
+ * load + one pass, load ms and checksum agreement with polars. Default sizes 1m and 5m;
+ * `--quick`: 1m, 2 repeats.
+ *
+ *   npx tsx bench/asof.ts <trades> <quotes>
+ *
+ * (numbers: the earlier in-process form, kept for bench/run.ts:) the streaming as-of join
+ * against nodejs-polars `joinAsof`: generated market data (trades
  * and quotes, 500 tickers as Dictionary<Int32, Utf8>), every trade with the bid and ask of
  * the latest quote of its ticker (backward, exact matches allowed). weir replays both
  * streams (default 1 s cycles) through `asofJoin`; polars joins the two whole frames in
@@ -14,6 +28,21 @@ import { asofJoin } from '../operators/asofJoin';
 import { generateMarketData } from '../stories/data/market';
 import { fromPolars, toPolars } from '../test/helpers/polars';
 import { median, printTable, time } from './util';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SIZES, ensureData, parseSize } from './data';
+import {
+  type BenchResult,
+  checksumsAgree,
+  fmtMs,
+  fmtRatio,
+  formatChecksum,
+  implementationFiles,
+  option,
+  positionals,
+  runChild,
+  variantsOf,
+} from './features/_harness';
 
 /** Sum of the non-null values of the Float64 columns `bid` and `ask`, and the number of matched rows (non-null bid or ask). */
 function checksumOf(batches: readonly RecordBatch[]): { sum: number; matched: number } {
@@ -86,9 +115,61 @@ function fmt(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`;
 }
 
+/** Every implementation of bench/asof/ on the IPC files, one process per implementation, variant and size. */
+async function benchAsofFiles(argv: readonly string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const sizes = positionals(argv, ['--repeats', '--only']).map(parseSize);
+  if (!sizes.length) sizes.push(...(quick ? (['1m'] as const) : (['1m', '5m'] as const)));
+  const only = option(argv, '--only')?.split(',');
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'asof');
+  const files = implementationFiles(dir, ['weir', 'polars', 'duckdb']).filter((f) => !only || only.some((o) => f.endsWith(`/${o}.ts`)));
+  const variants = new Map(files.map((f) => [f, variantsOf(f)]));
+  const rows: Record<string, string | number>[] = [];
+  const sums: string[] = [];
+  for (const size of sizes) {
+    await ensureData(size);
+    const repeats = option(argv, '--repeats') ?? (quick ? '2' : size === '1m' ? '5' : '3');
+    const inputRows = SIZES[size].trades + SIZES[size].quotes;
+    const results: (BenchResult | { error: string; file: string; variant: string })[] = [];
+    for (const file of files) {
+      for (const variant of variants.get(file)!) {
+        console.error(`\n# ${file} ${size} ${variant}`);
+        const r = runChild(file, [size, '--variant', variant, '--repeats', repeats]);
+        results.push('error' in r ? { ...r, file, variant } : r);
+      }
+    }
+    const polars = results.find((r): r is BenchResult => !('error' in r) && r.name.startsWith('nodejs-polars'));
+    for (const r of results) {
+      if ('error' in r) {
+        rows.push({ size, implementation: r.file, variant: r.variant, 'compute ms (median)': `failed: ${r.error}` });
+        continue;
+      }
+      rows.push({
+        size,
+        implementation: r.name,
+        variant: r.variant,
+        'compute ms (median)': fmtMs(r.medianMs),
+        'input rows/s': fmt((inputRows / r.medianMs!) * 1000),
+        '× polars': fmtRatio(r.medianMs, polars?.medianMs),
+        'peak RSS MB (load + one pass)': fmtMs(r.peakRssMb),
+        'load ms': fmtMs(r.loadMs),
+        'checksum agrees': polars?.checksum && r.checksum ? (checksumsAgree(r.checksum, polars.checksum) ? 'yes' : 'NO') : '?',
+      });
+      sums.push(`${size} ${r.name} ${r.variant}: ${formatChecksum(r.checksum!)}`);
+    }
+  }
+  printTable(`as-of join, backward by ticker: ${sizes.join(', ')}; each implementation and variant in its own process`, rows);
+  console.log(`\nchecksums:\n${sums.map((c) => `- ${c}`).join('\n')}`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const nTrades = Number(process.argv[2] ?? 1_000_000);
-  const nQuotes = Number(process.argv[3] ?? 4_000_000);
-  const rows = await benchAsof(nTrades, nQuotes);
-  printTable(`as-of join: ${nTrades} trades × ${nQuotes} quotes, 500 tickers, backward by ticker`, rows);
+  const argv = process.argv.slice(2);
+  if (argv.length && /^\d+$/.test(argv[0])) {
+    const nTrades = Number(argv[0]);
+    const nQuotes = Number(argv[1] ?? nTrades * 4);
+    const rows = await benchAsof(nTrades, nQuotes);
+    printTable(`as-of join: ${nTrades} trades × ${nQuotes} quotes, 500 tickers, backward by ticker`, rows);
+  } else {
+    await benchAsofFiles(argv);
+  }
 }

@@ -86,6 +86,7 @@ export interface BenchResult {
 }
 
 export const RESULT_PREFIX = 'RESULT ';
+const VARIANTS_PREFIX = 'VARIANTS ';
 
 /** Reads the two IPC files into apache-arrow tables (the buffers are the tables' memory: no copy). */
 export function loadArrow(files: DataFiles): { trades: Table; quotes: Table } {
@@ -108,8 +109,12 @@ const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 /** Runs one implementation as the process's job: parses argv, times, prints the `RESULT` line. */
 export async function runBench<D, O>(impl: BenchImpl<D, O>): Promise<void> {
-  const size = parseSize(process.argv[2]);
   const variants = impl.variants ?? ['base'];
+  if (process.argv.includes('--variants')) {
+    console.log(`${VARIANTS_PREFIX}${JSON.stringify(variants)}`);
+    return;
+  }
+  const size = parseSize(process.argv[2]);
   const variant = arg('--variant') ?? variants[0];
   const result: BenchResult = { name: impl.name, size, variant };
   if (!variants.includes(variant)) {
@@ -165,6 +170,14 @@ export function runChild(file: string, args: readonly string[]): BenchResult | {
   const line = r.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (r.status !== 0 || !line) return { error: `exit ${r.status ?? r.signal}` };
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as BenchResult;
+}
+
+/** The variants an implementation file computes (`<file> --variants`). */
+export function variantsOf(file: string): string[] {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, '--variants'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith(VARIANTS_PREFIX));
+  if (r.status !== 0 || !line) throw new Error(`${file} --variants: exit ${r.status ?? r.signal}`);
+  return JSON.parse(line.slice(VARIANTS_PREFIX.length)) as string[];
 }
 
 /** `--name value` from argv, or undefined. */
