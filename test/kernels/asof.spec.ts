@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { NO_TOLERANCE, asofBackward, asofValidity, latestChanges, scatterFixed, scatterValidity, splitMatches } from '../../src/kernels/asof';
+import {
+  type AsofPending,
+  NO_TOLERANCE,
+  asofBackward,
+  asofExpire,
+  asofForward,
+  asofResolveAhead,
+  asofValidity,
+  latestChanges,
+  resolvedPrefix,
+  scatterFixed,
+  scatterValidity,
+  splitMatches,
+} from '../../src/kernels/asof';
 
 const T = (xs: number[]) => BigInt64Array.from(xs.map(BigInt));
 const C = (xs: number[]) => Int32Array.from(xs);
@@ -177,6 +190,135 @@ describe('scatterFixed and scatterValidity', () => {
         expect(got).toEqual(ms.map((m) => (m < 0 ? null : all[m])));
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+/** Empty pending rows with room for `rows` rows and `keys` key codes. */
+function pending(rows: number, keys: number): AsofPending {
+  return {
+    base: 0,
+    next: 0,
+    unresolved: 0,
+    time: new BigInt64Array(rows),
+    key: new Int32Array(rows),
+    ref: new Float64Array(rows),
+    dist: new BigInt64Array(rows),
+    done: new Uint8Array(rows),
+    nextSame: new Float64Array(rows),
+    keyHead: new Float64Array(keys).fill(-1),
+    keyTail: new Float64Array(keys).fill(-1),
+    heapTime: new BigInt64Array(rows),
+    heapSeq: new Float64Array(rows),
+    heapSize: 0,
+  };
+}
+
+/** pandas' forward/nearest, row by row: the right row index, or -1. */
+function referenceForward(lt: number[], lc: number[], rt: number[], rc: number[], tolerance: number | undefined, exact: boolean, nearest: boolean): number[] {
+  const within = (d: number) => tolerance === undefined || d <= tolerance;
+  return lt.map((t, i) => {
+    if (lc[i] < 0) return -1;
+    let b = -1;
+    let f = -1;
+    for (let j = 0; j < rt.length; j++) {
+      if (rc[j] !== lc[i]) continue;
+      if (exact ? rt[j] <= t : rt[j] < t) b = j;
+      if (f < 0 && (exact ? rt[j] >= t : rt[j] > t)) f = j;
+    }
+    if (b >= 0 && !within(t - rt[b])) b = -1;
+    if (f >= 0 && !within(rt[f] - t)) f = -1;
+    if (!nearest) return f;
+    if (b >= 0 && f >= 0) return t - rt[b] <= rt[f] - t ? b : f;
+    return b >= 0 ? b : f;
+  });
+}
+
+/**
+ * Forward/nearest over `lt`/`rt` released in pieces cut at `cuts` (times), then the right
+ * input completing; the matches as right row indices (backward candidates of nearest are
+ * value references `1000 + i`, mapped back through asofBackward's match).
+ */
+function runForward(lt: number[], lc: number[], rt: number[], rc: number[], keys: number, tol: number | undefined, exact: boolean, nearest: boolean, cuts: number[]) {
+  const p = pending(lt.length + 1, keys);
+  const lastTime = new BigInt64Array(keys).fill(-(2n ** 63n));
+  const firstAt = new Float64Array(keys).fill(-1);
+  const latest = new Int32Array(keys).fill(-1);
+  const latestTime = new BigInt64Array(keys);
+  const tolerance = tol === undefined ? NO_TOLERANCE : BigInt(tol);
+  const bwOf = new Map<number, number>();
+  let li = 0;
+  let ri = 0;
+  for (const upTo of [...cuts.sort((a, b) => a - b), Infinity]) {
+    let l1 = li;
+    while (l1 < lt.length && lt[l1] <= upTo) l1++;
+    let r1 = ri;
+    while (r1 < rt.length && rt[r1] <= upTo) r1++;
+    const nl = l1 - li;
+    const match = new Int32Array(nl);
+    // backward candidates as right row indices (base 0: every candidate is a right row)
+    asofBackward(T(lt.slice(li, l1)), C(lc.slice(li, l1)), nl, T(rt.slice(ri, r1)), C(rc.slice(ri, r1)), r1 - ri, ri, latest, latestTime, tolerance, exact, match);
+    const leftRef = 1000 + li;
+    for (let i = 0; i < nl; i++) bwOf.set(leftRef + i, match[i]);
+    asofForward(T(lt.slice(li, l1)), C(lc.slice(li, l1)), nl, T(rt.slice(ri, r1)), C(rc.slice(ri, r1)), r1 - ri, ri, nearest ? match : null, leftRef, lastTime, firstAt, tolerance, exact, p);
+    asofExpire(p, upTo === Infinity ? 2n ** 63n - 1n : BigInt(upTo), upTo === Infinity);
+    li = l1;
+    ri = r1;
+  }
+  expect(p.unresolved).toBe(0);
+  expect(resolvedPrefix(p, 0)).toBe(lt.length);
+  return [...p.ref.subarray(0, lt.length)].map((r) => (r >= 1000 ? bwOf.get(r)! : r));
+}
+
+describe('asofForward', () => {
+  it('forward: the first right row at or after the left time; nearest: ties go backward', () => {
+    const lt = [1, 5, 10];
+    const rt = [3, 3, 7, 7, 13];
+    const z = (n: number) => new Array<number>(n).fill(0);
+    expect(runForward(lt, z(3), rt, z(5), 1, undefined, true, false, [])).toEqual([0, 2, 4]);
+    expect(runForward(lt, z(3), rt, z(5), 1, undefined, true, true, [])).toEqual([0, 1, 3]);
+    expect(runForward(lt, z(3), rt, z(5), 1, 2, true, false, [])).toEqual([0, 2, -1]);
+  });
+
+  it('rows wait for later releases; resolved rows keep left order in the prefix', () => {
+    const p = pending(4, 2);
+    const lastTime = new BigInt64Array(2).fill(-(2n ** 63n));
+    const firstAt = new Float64Array(2).fill(-1);
+    asofForward(T([1, 2]), C([0, 1]), 2, T([]), C([]), 0, 0, null, -1, lastTime, firstAt, NO_TOLERANCE, true, p);
+    expect(p.unresolved).toBe(2);
+    // a right row of key 1 resolves the second row only: nothing can be emitted yet
+    asofForward(T([]), C([]), 0, T([3]), C([1]), 1, 10, null, -1, lastTime, firstAt, NO_TOLERANCE, true, p);
+    expect(resolvedPrefix(p, 0)).toBe(0);
+    // rows not released yet resolve the first
+    asofResolveAhead(T([4]), C([0]), 1, 20, NO_TOLERANCE, false, p);
+    expect(resolvedPrefix(p, 0)).toBe(2);
+    expect([...p.ref.subarray(0, 2)]).toEqual([20, 10]);
+  });
+
+  it('deadlines: a row is resolved without a match once the right input is complete through left time + tolerance', () => {
+    const p = pending(2, 1);
+    const lastTime = new BigInt64Array(1).fill(-(2n ** 63n));
+    const firstAt = new Float64Array(1).fill(-1);
+    asofForward(T([10]), C([0]), 1, T([]), C([]), 0, 0, null, -1, lastTime, firstAt, 5n, true, p);
+    asofExpire(p, 14n, false);
+    expect(p.unresolved).toBe(1);
+    asofExpire(p, 15n, false);
+    expect(p.unresolved).toBe(0);
+    expect(p.ref[0]).toBe(-1);
+    expect(p.keyHead[0]).toBe(-1);
+  });
+
+  it('agrees with the row-by-row definition for any release points (property)', () => {
+    const sorted = fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 25 }).map((x) => x.sort((a, b) => a - b));
+    const codes = fc.array(fc.integer({ min: -1, max: 2 }), { minLength: 25, maxLength: 25 });
+    fc.assert(
+      fc.property(sorted, sorted, codes, codes, fc.option(fc.integer({ min: 0, max: 5 })), fc.boolean(), fc.boolean(), fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 4 }), (lt, rt, lcAll, rcAll, tol, exact, nearest, cuts) => {
+        const lc = lcAll.slice(0, lt.length);
+        const rc = rcAll.slice(0, rt.length);
+        const got = runForward(lt, lc, rt, rc, 3, tol ?? undefined, exact, nearest, cuts);
+        expect(got).toEqual(referenceForward(lt, lc, rt, rc, tol ?? undefined, exact, nearest));
+      }),
+      { numRuns: 300 },
     );
   });
 });
