@@ -3,10 +3,10 @@
  *
  *   npx tsx bench/asof.ts [1m] [5m] [--quick] [--repeats N] [--only weir,polars,...]
  *
- * runs every implementation in bench/asof/ (weir replay + asofJoin at several cycles, in
+ * runs every implementation in bench/asof/ (a hand-fused merge loop, the ceiling; weir replay + asofJoin at several cycles, in
  * memory and lazily from the IPC files; nodejs-polars joinAsof; DuckDB ASOF LEFT JOIN),
  * each variant in its own process, on the Arrow IPC files of bench/data.ts, and prints
- * compute ms (median after a warm-up), input rows/s, the ratio to polars, peak RSS after
+ * compute ms (median after a warm-up), input rows/s, the ratios to the hand-fused loop and to polars, peak RSS after
  * load + one pass, load ms and checksum agreement with polars. Default sizes 1m and 5m;
  * `--quick`: 1m, 2 repeats.
  *
@@ -122,7 +122,7 @@ async function benchAsofFiles(argv: readonly string[]): Promise<void> {
   if (!sizes.length) sizes.push(...(quick ? (['1m'] as const) : (['1m', '5m'] as const)));
   const only = option(argv, '--only')?.split(',');
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'asof');
-  const files = implementationFiles(dir, ['weir', 'polars', 'duckdb']).filter((f) => !only || only.some((o) => f.endsWith(`/${o}.ts`)));
+  const files = implementationFiles(dir, ['hand-fused', 'weir', 'polars', 'duckdb']).filter((f) => !only || only.some((o) => f.endsWith(`/${o}.ts`)));
   const variants = new Map(files.map((f) => [f, variantsOf(f)]));
   const rows: Record<string, string | number>[] = [];
   const sums: string[] = [];
@@ -139,6 +139,7 @@ async function benchAsofFiles(argv: readonly string[]): Promise<void> {
       }
     }
     const polars = results.find((r): r is BenchResult => !('error' in r) && r.name.startsWith('nodejs-polars'));
+    const fused = results.find((r): r is BenchResult => !('error' in r) && r.name.startsWith('hand-fused'));
     for (const r of results) {
       if ('error' in r) {
         rows.push({ size, implementation: r.file, variant: r.variant, 'compute ms (median)': `failed: ${r.error}` });
@@ -150,6 +151,7 @@ async function benchAsofFiles(argv: readonly string[]): Promise<void> {
         variant: r.variant,
         'compute ms (median)': fmtMs(r.medianMs),
         'input rows/s': fmt((inputRows / r.medianMs!) * 1000),
+        '× hand-fused': fmtRatio(r.medianMs, fused?.medianMs),
         '× polars': fmtRatio(r.medianMs, polars?.medianMs),
         'peak RSS MB (load + one pass)': fmtMs(r.peakRssMb),
         'load ms': fmtMs(r.loadMs),
