@@ -82,10 +82,11 @@ interface RightPlan {
 }
 
 /**
- * Joins each left row with the last right row at or before its time (per key with `by`),
- * as pandas' `merge_asof` and polars' `join_asof` do with `direction`/`strategy`
- * `'backward'`: the streaming as-of join. Output rows are the left rows, in left order,
- * each with the chosen right columns of its match (nulls when none).
+ * Joins each left row with the last right row at or before its time (`direction:
+ * 'backward'`, the default), the first at or after it (`'forward'`) or the nearer of the
+ * two (`'nearest'`), per key with `by`, as pandas' `merge_asof` does: the streaming as-of
+ * join. Output rows are the left rows, in left order, each with the chosen right columns
+ * of its match (nulls when none).
  *
  * ```text
  * left:   --a-----b-----|        a = {ts: [2], k: ['x']}   b = {ts: [5, 6], k: ['x', 'y']}
@@ -93,12 +94,16 @@ interface RightPlan {
  * result: ------x-------(y|)     x = {ts: [2], k: ['x'], px: [10]}
  *                                y = {ts: [5, 6], k: ['x', 'y'], px: [11, null]}
  * ```
- * (Outside a run, left rows are released once the right input is complete through their
- * time: it showed a later row or completed; inside `replay`/`live`, once per instant.)
+ * (Backward, outside a run: left rows are released once the right input is complete
+ * through their time: it showed a later row or completed; inside `replay`/`live`, once per
+ * instant. With `direction: 'forward'`, `a` would get `r`'s 11, at the frame where `r`
+ * arrives and the left is complete through 2.)
  *
  * @example
  * const enriched$ = trades$.pipe(asofJoin(quotes$, { by: 'ticker', tolerance: { seconds: 5 } }));
  * // every trade with the bid and ask of the latest quote of its ticker at most 5 s old
+ * const next$ = trades$.pipe(asofJoin(quotes$, { by: 'ticker', direction: 'forward', tolerance: 1000 }));
+ * // every trade with the first quote at or after it, within 1 s (held until that quote arrives or 1 s passed)
  *
  * **Input schema**: both sides have a time column (`on`, or `leftOn`/`rightOn`), sorted
  * (ties allowed), without nulls (`NullTimeError` naming the side `'left'`/`'right'`,
@@ -119,15 +124,41 @@ interface RightPlan {
  * becomes anyone's match. Nulls in the right value columns are carried as they are (a
  * matched row may have null values). A null time is an error.
  *
- * **Equal timestamps**: among several right rows of one key at one time, the last in
- * stream order is the match. A right row at the left row's exact time matches (unless
- * `allowExactMatches: false`), whatever the order in which the two inputs' batches of that
- * instant arrived: left rows are released only once the right input is complete through
- * their time. `tolerance` is inclusive: a right row exactly `tolerance` older matches.
+ * **Equal timestamps**: among several right rows of one key at one time, backward takes
+ * the last in stream order, forward the first; nearest takes the backward candidate unless
+ * the forward one is strictly nearer (an equal distance, and so an exact match, goes
+ * backward): pandas' rules (nodejs-polars' `nearest` breaks ties forward and takes the last
+ * of duplicates in both directions). A right row at the left row's exact time matches
+ * (unless `allowExactMatches: false`, which makes every comparison strict), whatever the
+ * order in which the two inputs' batches of that instant arrived: left rows are released
+ * only once the right input is complete through their time. `tolerance` bounds the
+ * distance in every direction and is inclusive.
  *
- * **State and memory growth**: the latest right row per key ever seen (one row per
- * distinct key, kept for the whole stream: O(keys)), plus the rows of both sides above
- * the progress frontier (not final yet).
+ * **Streaming**: backward rows are final, and emitted, in the instant the progress gate
+ * releases them. Forward and nearest hold a released left row until its match is known: a
+ * later right row of its key arrives (nearest: one nearer than its backward candidate, or
+ * the right input passes the time where a forward row could still be nearer — an exact
+ * match is final at once), the right input's progress (its own rows, or the run's
+ * watermark) passes left time + `tolerance`, or the right input completes. Rows are
+ * emitted in left order: a resolved row waits behind an earlier unresolved one.
+ *
+ * **Late rows** (`late`): a row at or behind the time already released (a stream delayed
+ * by an RxJS time operator, or behind the watermark in `live` with a finite
+ * `maxLateness`) is an error (`LateDataError`, default), dropped (`'drop'`, counted), or
+ * applied as of its arrival (`'accept'`): a late right row becomes its key's latest row
+ * for the left rows released after it (and a forward candidate of held rows with earlier
+ * times); a late left row is matched with the state at its arrival (backward: the key's
+ * latest right row released so far, even when that row is later than the left row;
+ * forward: the first right row of its key not released yet when it arrived). Only in-order
+ * inputs give replay's results exactly.
+ *
+ * **State and memory growth**: the latest right row per key ever seen (backward and
+ * nearest: one row per distinct key, kept for the whole stream: O(keys)), plus the rows of
+ * both sides above the progress frontier (not final yet). Forward and nearest also hold
+ * the released left rows from the first unresolved one on (typed arrays per row, plus the
+ * right values their matches refer to, compacted to O(held rows)): without `tolerance`, a
+ * left row whose key never appears on the right holds every later left row until the
+ * right input completes.
  *
  * **Cost per batch**: per release, O(left rows + right rows) for the merge walk, one
  * gather of the right columns for the released left rows (from the per-key state and the
@@ -136,7 +167,11 @@ interface RightPlan {
  * is of a fixed-width type (numbers, times, decimals, dictionary keys); with another type
  * (Utf8, Bool, nested), or once a right batch brings a dictionary other than the first
  * one's, the state is a batch instead, and each release with right rows concatenates it
- * with them and gathers O(keys) rows to rebuild it.
+ * with them and gathers O(keys) rows to rebuild it. Forward and nearest add a second walk
+ * (O(left + right rows + resolved rows), O(log held) per row with a deadline), a gather
+ * of the emitted rows' right columns from the stored right rows, and, while rows are held
+ * and right rows arrived above the frontier (left input behind), a scan of those rows per
+ * release.
  */
 export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
   const p = parseOptions(options);
