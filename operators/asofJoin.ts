@@ -393,7 +393,7 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
           buffers[1].forEach((batch, times) => {
             const codes = codesOf(1, rightKeys, batch);
             const ref = h.addValues(project(batch, plan));
-            asofResolveAhead(times, codes, times.length, ref, p.tolerance, p.direction === 'nearest', hp);
+            asofResolveAhead(times, codes, times.length, ref, hp);
           });
         }
         aheadDirty = false;

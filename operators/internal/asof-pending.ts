@@ -124,7 +124,7 @@ export class AsofHeld {
       time: new BigInt64Array(0),
       key: new Int32Array(0),
       ref: new Float64Array(0),
-      dist: new BigInt64Array(0),
+      limit: new BigInt64Array(0),
       done: new Uint8Array(0),
       nextSame: new Float64Array(0),
       keyHead: new Float64Array(0),
@@ -179,7 +179,7 @@ export class AsofHeld {
       p.time = copy(p.time, new BigInt64Array(cap));
       p.key = copy(p.key, new Int32Array(cap));
       p.ref = copy(p.ref, new Float64Array(cap));
-      p.dist = copy(p.dist, new BigInt64Array(cap));
+      p.limit = copy(p.limit, new BigInt64Array(cap));
       p.done = copy(p.done, new Uint8Array(cap));
       p.nextSame = copy(p.nextSame, new Float64Array(cap));
       this.capacity = cap;
@@ -233,7 +233,7 @@ export class AsofHeld {
     p.time.copyWithin(0, k, used);
     p.key.copyWithin(0, k, used);
     p.ref.copyWithin(0, k, used);
-    p.dist.copyWithin(0, k, used);
+    p.limit.copyWithin(0, k, used);
     p.done.copyWithin(0, k, used);
     p.nextSame.copyWithin(0, k, used);
     p.base += k;

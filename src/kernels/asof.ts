@@ -213,9 +213,6 @@ export function scatterFixed<T extends FixedArray>(values: T, stride: number, sr
   }
 }
 
-/** `AsofPending.dist` of a row without a backward candidate. */
-export const NO_DISTANCE = -1n;
-
 /**
  * The left rows of a forward or nearest as-of join that are not emitted yet, and their
  * matching state, in typed arrays. Rows are numbered by a sequence number `seq` (one per
@@ -224,7 +221,11 @@ export const NO_DISTANCE = -1n;
  * - `time`, `key`: its left time and key code;
  * - `ref`: its match so far, as a value reference (an index into the caller's store of
  *   right values: a right row, or for `nearest` the row's backward candidate); -1: none;
- * - `dist`: `nearest` only: the distance to its backward candidate (`NO_DISTANCE`: none);
+ * - `limit`: the latest right time that can still replace `ref` (and the row's deadline):
+ *   the first right row of its key after the left time becomes its match when its time is
+ *   `<= limit` (forward: left time + tolerance; nearest: left time + min(tolerance,
+ *   distance to the backward candidate - 1ns), since a forward row must be strictly
+ *   nearer); `MAX_TIME`: no limit;
  * - `done`: 1 once resolved (`ref` is final).
  *
  * The unresolved rows of each key code form a list in left order (`keyHead`/`keyTail` per
@@ -241,7 +242,7 @@ export interface AsofPending {
   time: BigInt64Array;
   key: Int32Array;
   ref: Float64Array;
-  dist: BigInt64Array;
+  limit: BigInt64Array;
   done: Uint8Array;
   nextSame: Float64Array;
   keyHead: Float64Array;
@@ -250,6 +251,9 @@ export interface AsofPending {
   heapSeq: Float64Array;
   heapSize: number;
 }
+
+/** `AsofPending.limit` of a row that any later right row of its key resolves to itself. */
+const MAX_LIMIT = 2n ** 63n - 1n;
 
 function heapPush(p: AsofPending, t: bigint, seq: number): void {
   const ht = p.heapTime;
@@ -299,28 +303,21 @@ function cleanHead(p: AsofPending, c: number): void {
 
 /**
  * Resolves, with the right row `ref` at time `r` of key `c`, every unresolved row of key
- * `c` with a left time `< r` (a prefix of the key's list): forward takes the right row
- * (none when `r - time > tolerance`); nearest takes it when it is within `tolerance` and
- * strictly nearer than the row's backward candidate (equal distances go backward).
+ * `c` with a left time `< r` (a prefix of the key's list): the right row becomes its match
+ * when `r <= limit` (within tolerance, and for nearest strictly nearer than the backward
+ * candidate: equal distances go backward); otherwise the row keeps its match so far.
  */
-function resolveKey(p: AsofPending, c: number, r: bigint, ref: number, tolerance: bigint, nearest: boolean): void {
+function resolveKey(p: AsofPending, c: number, r: bigint, ref: number): void {
   const base = p.base;
   const time = p.time;
   const done = p.done;
+  const limit = p.limit;
   let s = p.keyHead[c];
   while (s >= 0) {
     const slot = s - base;
     if (done[slot] === 0) {
-      const t = time[slot];
-      if (t >= r) break;
-      const d = r - t;
-      if (tolerance < 0n || d <= tolerance) {
-        if (!nearest) p.ref[slot] = ref;
-        else {
-          const b = p.dist[slot];
-          if (b < 0n || d < b) p.ref[slot] = ref;
-        }
-      }
+      if (time[slot] >= r) break;
+      if (r <= limit[slot]) p.ref[slot] = ref;
       done[slot] = 1;
       p.unresolved--;
     }
@@ -383,7 +380,7 @@ export function asofForward(
           lastTime[c] = r;
           firstAt[c] = rightRef + j;
         }
-        if (p.keyHead[c] >= 0) resolveKey(p, c, r, rightRef + j, tolerance, nearest);
+        if (p.keyHead[c] >= 0) resolveKey(p, c, r, rightRef + j);
       }
       j++;
     }
@@ -394,7 +391,6 @@ export function asofForward(
     p.time[slot] = t;
     p.key[slot] = c;
     p.nextSame[slot] = -1;
-    p.dist[slot] = NO_DISTANCE;
     p.ref[slot] = -1;
     p.done[slot] = 1;
     if (c < 0) continue;
@@ -408,7 +404,6 @@ export function asofForward(
       const d = t - lastTime[c];
       p.ref[slot] = leftRef + i;
       if (d <= 0n) continue;
-      p.dist[slot] = d;
       if (!checkTolerance || d - 1n < horizon) horizon = d - 1n;
     }
     p.done[slot] = 0;
@@ -417,7 +412,13 @@ export function asofForward(
     if (tail >= 0) p.nextSame[tail - p.base] = seq;
     else p.keyHead[c] = seq;
     p.keyTail[c] = seq;
-    if (horizon >= 0n) heapPush(p, t + horizon, seq);
+    if (horizon >= 0n) {
+      const limit = t + horizon;
+      p.limit[slot] = limit;
+      heapPush(p, limit, seq);
+    } else {
+      p.limit[slot] = MAX_LIMIT;
+    }
   }
 }
 
@@ -427,10 +428,10 @@ export function asofForward(
  * (see `resolveKey`). Leaves `lastTime`/`firstAt` alone: these rows are walked again when
  * released. O(nr + resolved rows).
  */
-export function asofResolveAhead(rt: BigInt64Array, rc: Int32Array, nr: number, rightRef: number, tolerance: bigint, nearest: boolean, p: AsofPending): void {
+export function asofResolveAhead(rt: BigInt64Array, rc: Int32Array, nr: number, rightRef: number, p: AsofPending): void {
   for (let j = 0; j < nr && p.unresolved > 0; j++) {
     const c = rc[j];
-    if (c >= 0 && c < p.keyHead.length && p.keyHead[c] >= 0) resolveKey(p, c, rt[j], rightRef + j, tolerance, nearest);
+    if (c >= 0 && c < p.keyHead.length && p.keyHead[c] >= 0) resolveKey(p, c, rt[j], rightRef + j);
   }
 }
 

@@ -203,7 +203,7 @@ function pending(rows: number, keys: number): AsofPending {
     time: new BigInt64Array(rows),
     key: new Int32Array(rows),
     ref: new Float64Array(rows),
-    dist: new BigInt64Array(rows),
+    limit: new BigInt64Array(rows),
     done: new Uint8Array(rows),
     nextSame: new Float64Array(rows),
     keyHead: new Float64Array(keys).fill(-1),
@@ -290,7 +290,7 @@ describe('asofForward', () => {
     asofForward(T([]), C([]), 0, T([3]), C([1]), 1, 10, null, -1, lastTime, firstAt, NO_TOLERANCE, true, p);
     expect(resolvedPrefix(p, 0)).toBe(0);
     // rows not released yet resolve the first
-    asofResolveAhead(T([4]), C([0]), 1, 20, NO_TOLERANCE, false, p);
+    asofResolveAhead(T([4]), C([0]), 1, 20, p);
     expect(resolvedPrefix(p, 0)).toBe(2);
     expect([...p.ref.subarray(0, 2)]).toEqual([20, 10]);
   });
