@@ -150,6 +150,7 @@ async function benchAsofFiles(argv: readonly string[]): Promise<void> {
         implementation: r.name,
         variant: r.variant,
         'compute ms (median)': fmtMs(r.medianMs),
+        'min ms': fmtMs(Math.min(...r.computeMs!)),
         'input rows/s': fmt((inputRows / r.medianMs!) * 1000),
         '× hand-fused': fmtRatio(r.medianMs, fused?.medianMs),
         '× polars': fmtRatio(r.medianMs, polars?.medianMs),

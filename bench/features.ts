@@ -64,6 +64,7 @@ for (const size of sizes) {
         implementation: r.name,
         variant,
         'compute ms (median)': fmtMs(r.medianMs),
+        'min ms': fmtMs(Math.min(...r.computeMs!)),
         '× hand-fused': fmtRatio(r.medianMs, fused?.medianMs),
         '× polars': fmtRatio(r.medianMs, polars?.medianMs),
         'peak RSS MB (load + one pass)': fmtMs(r.peakRssMb),
