@@ -5,6 +5,7 @@ import { recordBatch, schemaWith, structData } from '../src/batch/build';
 import { bitmapBytes } from '../src/kernels/bitmap';
 import { emaRows, emaTimes } from '../src/kernels/ema';
 import { newData } from '../src/batch/take';
+import { allocArray } from '../src/kernels/gather';
 import { type DurationLike, durationToNs } from '../src/time/duration';
 import { type KeyedArrays, growArray, remapArray } from './internal/keyed';
 import { type KeyedBatch, type KeyedSchema, columnIndex, keyList, keyedBatches } from './internal/fill-stream';
@@ -225,7 +226,7 @@ export class EmaState implements KeyedArrays {
       const d = children[this.inputs[c]];
       const values = this.readers[c].read(d, n);
       const validity = d.nullCount === 0 ? null : d.nullBitmap;
-      const result = new Float64Array(n);
+      const result = allocArray(Float64Array, n);
       const resultValidity = new Uint8Array(bitmapBytes(n));
       const nulls = words
         ? emaTimes(values, validity, d.offset, codes, n, words, p.halfLifeNs, p.adjust, p.minPeriods, this.mean[c], this.weight[c], this.count[c], this.lastHi[c], this.lastLo[c], result, resultValidity)

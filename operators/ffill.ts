@@ -4,7 +4,7 @@ import { ColumnTypeError, InvalidOptionError } from '../src/errors';
 import { recordBatch, structData } from '../src/batch/build';
 import { NO_LIMIT, lastRows, resetRows } from '../src/kernels/ffill';
 import { type KeyedArrays, growArray } from './internal/keyed';
-import { type BatchRows, type FillColumn, fillColumn, fillable } from './internal/fill-columns';
+import { type BatchRows, type BatchRowsSource, type FillColumn, fillColumn, fillable } from './internal/fill-columns';
 import { type KeyedSchema, SOURCE, columnIndex, keyList, keyedBatches } from './internal/fill-stream';
 
 export interface FfillOptions {
@@ -88,14 +88,19 @@ function parseLimit(limit: number | undefined): number {
   return limit;
 }
 
+const EMPTY: Int32Array = new Int32Array(0);
+
 /** The per-key state of one `ffill` subscription: one `FillColumn` per filled column. */
-export class FfillState implements KeyedArrays {
+export class FfillState implements KeyedArrays, BatchRowsSource, BatchRows {
   /** Positions of the filled columns. */
   readonly indices: readonly number[];
   private readonly fills: FillColumn[];
-  private lastRow = new Int32Array(0);
-  private touched = new Int32Array(0);
-  private rowsOf: BatchRows | undefined = undefined;
+  /** The current batch's last row per slot (-1 elsewhere) and the slots listed, once computed (`count >= 0`). */
+  lastRow = new Int32Array(0);
+  touched = new Int32Array(0);
+  count = -1;
+  private codes: Int32Array = EMPTY;
+  private n = 0;
   private slots = 0;
 
   constructor(s: KeyedSchema, columns: readonly string[] | undefined, limit: number) {
@@ -143,14 +148,15 @@ export class FfillState implements KeyedArrays {
     this.grow(slots);
     const children = batch.data.children;
     let out: Data[] | undefined;
-    this.rowsOf = undefined;
-    const rows = () => (this.rowsOf ??= this.batchRows(codes, n));
+    this.codes = codes;
+    this.n = n;
+    this.count = -1;
     try {
       for (let c = 0; c < this.fills.length; c++) {
         const j = this.indices[c];
         const d = children[j];
         let f = this.fills[c];
-        const filled = f.fill(d, codes, n, rows);
+        const filled = f.fill(d, codes, n, this);
         while (f.next) f = this.fills[c] = f.next;
         if (filled !== d) {
           out ??= children.slice();
@@ -158,14 +164,16 @@ export class FfillState implements KeyedArrays {
         }
       }
     } finally {
-      const r = this.rowsOf as BatchRows | undefined;
-      if (r) resetRows(this.lastRow, r.touched, r.count);
+      if (this.count > 0) resetRows(this.lastRow, this.touched, this.count);
+      this.count = -1;
+      this.codes = EMPTY;
     }
     return out ? recordBatch(batch.schema, structData(batch.schema, out, n)) : batch;
   }
 
-  private batchRows(codes: Int32Array, n: number): BatchRows {
-    const count = lastRows(codes, n, this.lastRow, this.touched);
-    return { lastRow: this.lastRow, touched: this.touched, count };
+  /** The current batch's last row of each key (computed on the first call per batch). */
+  batchRows(): BatchRows {
+    if (this.count < 0) this.count = lastRows(this.codes, this.n, this.lastRow, this.touched);
+    return this;
   }
 }

@@ -26,14 +26,19 @@ export interface BatchRows {
   readonly count: number;
 }
 
+/** Gives the current batch's `BatchRows`, computing them on the first call (shared by the columns). */
+export interface BatchRowsSource {
+  batchRows(): BatchRows;
+}
+
 /** One filled column's state. */
 export interface FillColumn extends KeyedArrays {
   /**
    * The column `d` (`n` rows, key `codes`) forward-filled per key; updates the state.
-   * `rows()` gives the keys' last rows in the batch (computed once, shared by the columns).
+   * `rows.batchRows()` gives the keys' last rows in the batch (computed once, shared by the columns).
    * May return a different `FillColumn` to take over (see `next`).
    */
-  fill(d: Data, codes: Int32Array, n: number, rows: () => BatchRows): Data;
+  fill(d: Data, codes: Int32Array, n: number, rows: BatchRowsSource): Data;
   /** Set when this state gave way to another representation; the caller replaces it. */
   next: FillColumn | undefined;
 }
@@ -76,7 +81,7 @@ class FixedFill implements FillColumn {
     this.slots = slots;
   }
 
-  fill(d: Data, codes: Int32Array, n: number, rows: () => BatchRows): Data {
+  fill(d: Data, codes: Int32Array, n: number, rows: BatchRowsSource): Data {
     const values = d.values as FixedArray;
     if (this.last === undefined) {
       this.stride = d.stride;
@@ -92,7 +97,7 @@ class FixedFill implements FillColumn {
     const stride = this.stride;
     if (n === 0) return d;
     if (d.nullCount === 0) {
-      const r = rows();
+      const r = rows.batchRows();
       updateFixed(values, stride, r.lastRow, r.touched, r.count, last, this.run);
       return d;
     }
@@ -157,10 +162,10 @@ class GenericFill implements FillColumn {
     }
   }
 
-  fill(d: Data, codes: Int32Array, n: number, rows: () => BatchRows): Data {
+  fill(d: Data, codes: Int32Array, n: number, rows: BatchRowsSource): Data {
     if (n === 0) return d;
     if (d.nullCount === 0) {
-      const r = rows();
+      const r = rows.batchRows();
       for (let k = 0; k < r.count; k++) this.run[r.touched[k]] = 0;
       this.update(d, n, r.lastRow);
       return d;
