@@ -177,7 +177,7 @@ function runLast(
  * `emit: 'batch'` keeps only the key's last row of the release.
  *
  * **State and memory growth**: the latest row of each key (O(keys), rows held by
- * reference in a few batches, consolidated when they exceed twice the keys), plus rows at
+ * reference in a few batches, consolidated when they exceed four times the keys), plus rows at
  * the not-yet-final last time. With `expireAfter`, only keys seen within that much event
  * time (see `docs/keyed-state.md`).
  *
@@ -395,7 +395,7 @@ export function keyedState(source: Observable<RecordBatch>, options: KeyedStateO
  * no longer referenced are dropped. `snapshot()` gathers the live slots' rows into one
  * batch, which then replaces every chunk (so a snapshot also consolidates the state), and
  * is cached until the next change: repeated snapshots without changes return the same
- * `Table`. When the retained chunks hold more than twice the live keys (plus 1024 rows),
+ * `Table`. When the retained chunks hold more than four times the keys (plus 4096 rows),
  * the state consolidates itself the same way, so memory stays O(keys).
  */
 /** The change rows of one processed batch. */
@@ -536,7 +536,7 @@ class LastState implements KeyedArrays {
     this.cache = undefined;
     const batchRows = keepBatch.slice(0, nb);
     const byBatch = () => (nb === n ? batch : takeRows(batch, batchRows, nb));
-    if (this.retained > 2 * (this.store.slotCount + 1) + 1024) this.consolidate();
+    if (this.retained > 4 * (this.store.slotCount + 1) + 4096) this.consolidate();
     return { byTime, byBatch };
   }
 
