@@ -372,21 +372,27 @@ export class TimeWindowState implements KeyedArrays {
     this.reserve(n);
     const { mask } = this;
     const start = this.tail;
-    for (let i = 0; i < n; i++) {
-      const p = (start + i) & mask;
-      this.times[p] = times[i];
-      this.slots[p] = codes[i] + 1;
-    }
+    // the batch's rows go to positions start & mask.. (wrapping once at most): copied in at most two chunks
+    const p0 = start & mask;
+    const first = Math.min(n, mask + 1 - p0);
+    const put = <T extends StateArray>(ring: T, src: T) => {
+      ring.set(src.subarray(0, first) as never, p0);
+      if (first < n) ring.set(src.subarray(first, n) as never, 0);
+    };
+    put(this.times, times);
+    const slots = this.slots;
+    for (let i = 0; i < n; i++) slots[(start + i) & mask] = codes[i] + 1;
     for (let c = 0; c < columns.length; c++) {
       const col = columns[c];
       if (!col) continue;
-      const v = this.vals[c];
       const ok = this.oks[c];
       const { values, validity, offset } = col;
-      for (let i = 0; i < n; i++) {
-        const p = (start + i) & mask;
-        v[p] = values[i];
-        ok[p] = validity === null ? 1 : (validity[(offset + i) >> 3] >> ((offset + i) & 7)) & 1;
+      put(this.vals[c], values);
+      if (validity === null) {
+        ok.fill(1, p0, p0 + first);
+        if (first < n) ok.fill(1, 0, n - first);
+      } else {
+        for (let i = 0; i < n; i++) ok[(start + i) & mask] = (validity[(offset + i) >> 3] >> ((offset + i) & 7)) & 1;
       }
     }
     this.tail = start + n;

@@ -193,6 +193,20 @@ describe('rolling', () => {
     );
   });
 
+  it('the time ring grows and wraps around across batches (thousands of rows in the window)', () => {
+    const n = 3000;
+    const ts = Array.from({ length: n }, (_, i) => i * 2);
+    const k = ts.map((_, i) => ['a', 'b', 'c'][(i * 7) % 3]);
+    const v = ts.map((_, i) => (i % 11 === 0 ? null : ((i * 37) % 101) - 50));
+    const b = input(ts, k, v);
+    const rows: RefRow[] = ts.map((t, i) => ({ t, k: k[i], v: v[i] }));
+    const opts: RollingOptions = { by: 'k', window: 2900, aggs: { s: sum('v'), hi: max('v'), f: first('v') } };
+    const out = toColumns(runSync(split(b, [700, 1400, 1401, 2100]), opts));
+    expect(out.s).toEqual(reference(rows, 'sum', { kind: 'time', window: 2900 }));
+    expect(out.hi).toEqual(reference(rows, 'max', { kind: 'time', window: 2900 }));
+    expect(out.f).toEqual(reference(rows, 'first', { kind: 'time', window: 2900 }));
+  });
+
   it('state across batches, sliced batches (offset ≠ 0), empty batches, dictionary and integer keys, integer values', () => {
     const D: SchemaSpec = { ts: 'timestamp[ms]', k: 'dictionary', v: 'int32' };
     const whole = input([0, 1, 2, 3, 4, 5, 6], ['a', 'b', null, 'a', 'b', 'a', 'b'], [1, 2, 3, null, 5, 6, 7], D);
