@@ -158,7 +158,7 @@ export async function benchRolling(nTrades: number, repeats = 3): Promise<Record
         replayOut = out;
       }),
     );
-    let handOut = new Float64Array(0);
+    let handOut: Float64Array = new Float64Array(0);
     const handMs = median(await time(repeats, () => void (handOut = w.hand())));
     let polarsOut: RecordBatch[] = [];
     const polarsMs = median(await time(repeats, () => void (polarsOut = w.polars())));
