@@ -341,11 +341,13 @@ export class KeyedState implements KeyedSource {
       (e) => {
         this.status = 'error';
         this.failure = e;
+        this.disconnect();
         changes.error(e);
         rows.error(e);
       },
       () => {
         this.status = 'complete';
+        this.disconnect();
         changes.complete();
         rows.complete();
       },
@@ -355,6 +357,13 @@ export class KeyedState implements KeyedSource {
       this.teardown();
       this.teardown = undefined;
     }
+  }
+
+  /** Unsubscribes from the source and leaves the run's progress (once final). */
+  private disconnect(): void {
+    const t = this.teardown;
+    this.teardown = undefined;
+    t?.();
   }
 
   private release(): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Subject, map, of, tap } from 'rxjs';
 import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
-import { type LastByKeyOptions, keyedState, lastByKey } from '../../operators/lastByKey';
+import { type KeyedState, type LastByKeyOptions, keyedState, lastByKey } from '../../operators/lastByKey';
 import { asofJoin, type AsofJoinOptions } from '../../operators/asofJoin';
 import { keyedRight } from '../../operators/internal/keyed-store';
 import { replay } from '../../src/time/replay';
@@ -214,6 +214,24 @@ describe('keyedState', () => {
     let completed = false;
     st.changes.subscribe({ complete: () => (completed = true) });
     expect(completed).toBe(true);
+  });
+
+  it('inside a replay: changes once per instant (emit: batch), the final snapshot after the run', async () => {
+    let st: KeyedState | undefined;
+    const q = quotes([0, 0, 500, 1500, 1500, 2600], ['a', 'a', 'b', 'a', 'b', 'a'], [1, 2, 3, 4, 5, 6]);
+    const sizes: number[] = [];
+    const out = await replay(
+      ({ q }) => {
+        st = keyedState(q, { by: 'k' });
+        return st.changes.pipe(tap(() => sizes.push(st!.snapshot().numRows)));
+      },
+      { q },
+      { cycle: 1000 },
+    );
+    // instants [0, 1000), [1000, 2000), [2000, 3000): each key's last row of the instant
+    expect(toColumns(out)).toEqual({ ts: [0n, 500n, 1500n, 1500n, 2600n], k: ['a', 'b', 'a', 'b', 'a'], px: [2, 3, 4, 5, 6] });
+    expect(sizes).toEqual([2, 2, 2]);
+    expect(toColumns(st!.snapshot())).toEqual({ ts: [2600n, 1500n], k: ['a', 'b'], px: [6, 5] });
   });
 
   it('lifecycle: disconnects when every consumer left, and starts again from an empty state', () => {
