@@ -37,6 +37,15 @@ function outputData(out: Float64Array, valid: Uint8Array | null, nulls: number, 
   return fixedData(FLOAT64, out, nulls > 0 ? valid : null, n, nulls);
 }
 
+function growWide<T extends StateArray>(array: T, slots: number, stride: number, fill: number | bigint): T {
+  const need = slots * stride;
+  if (array.length >= need) return array;
+  const next = new (array.constructor as new (n: number) => T)(Math.max(need, array.length * 2));
+  next.set(array as never);
+  if (fill !== 0 && fill !== 0n) next.fill(fill as never, array.length);
+  return next;
+}
+
 /** A set of per-slot typed arrays (each with a stride and an initial value), grown and remapped together. */
 export class SlotArrays implements KeyedArrays {
   readonly arrays: StateArray[] = [];
@@ -55,7 +64,12 @@ export class SlotArrays implements KeyedArrays {
 
   grow(slots: number): void {
     if (slots <= this.slots) return;
-    for (let j = 0; j < this.arrays.length; j++) this.arrays[j] = growArray(this.arrays[j], slots, this.strides[j], this.fills[j]);
+    for (let j = 0; j < this.arrays.length; j++) {
+      const a = this.arrays[j];
+      const stride = this.strides[j];
+      // doubling, like growArray, but without its 16-slot minimum for wide strides (a row window of 10^6 rows per key)
+      this.arrays[j] = stride > 64 ? growWide(a, slots, stride, this.fills[j]) : growArray(a, slots, stride, this.fills[j]);
+    }
     this.slots = slots;
   }
 
@@ -170,8 +184,8 @@ export class RowWindowState implements KeyedArrays {
   ) {
     this.states = ops.map((op) => {
       const s = new SlotArrays();
-      s.add(new Float64Array(16 * w), w); // 0 rv
-      s.add(new Uint8Array(16 * w), w); // 1 rok
+      s.add(new Float64Array(2 * w), w); // 0 rv
+      s.add(new Uint8Array(2 * w), w); // 1 rok
       if (SUM_MODES[op] !== undefined || op === 'std' || op === 'var') {
         s.add(new Int32Array(16)); // 2 pos
         s.add(new Int32Array(16)); // 3 fill
@@ -183,7 +197,7 @@ export class RowWindowState implements KeyedArrays {
         s.add(new Float64Array(16)); // 2 seq
         s.add(new Float64Array(16)); // 3 nobs
         s.add(new Float64Array(16)); // 4 nan
-        s.add(new Float64Array(16 * w), w); // 5 dq
+        s.add(new Float64Array(2 * w), w); // 5 dq
         s.add(new Int32Array(16)); // 6 dqHead
         s.add(new Int32Array(16)); // 7 dqLen
         s.add(new Float64Array(16), 1, -1); // 8 lastSeq

@@ -207,6 +207,19 @@ describe('rolling', () => {
     expect(out.f).toEqual(reference(rows, 'first', { kind: 'time', window: 2900 }));
   });
 
+  it('wide row windows: the per-key pools grow by doubling as keys arrive', () => {
+    const n = 1200;
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const ts = Array.from({ length: n }, (_, i) => i);
+    const k = ts.map((i) => keys[(i * i) % 40]);
+    const v = ts.map((i) => (i % 13 === 0 ? null : (i * 17) % 29));
+    const rows: RefRow[] = ts.map((t, i) => ({ t, k: k[i], v: v[i] }));
+    const out = toColumns(runSync(split(input(ts, k, v), [300, 600]), { by: 'k', window: { rows: 100 }, minPeriods: 3, aggs: { s: sum('v'), lo: min('v'), l: last('v') } }));
+    expect(out.s).toEqual(reference(rows, 'sum', { kind: 'rows', rows: 100 }, 3));
+    expect(out.lo).toEqual(reference(rows, 'min', { kind: 'rows', rows: 100 }, 3));
+    expect(out.l).toEqual(reference(rows, 'last', { kind: 'rows', rows: 100 }, 3));
+  });
+
   it('state across batches, sliced batches (offset ≠ 0), empty batches, dictionary and integer keys, integer values', () => {
     const D: SchemaSpec = { ts: 'timestamp[ms]', k: 'dictionary', v: 'int32' };
     const whole = input([0, 1, 2, 3, 4, 5, 6], ['a', 'b', null, 'a', 'b', 'a', 'b'], [1, 2, 3, null, 5, 6, 7], D);
