@@ -403,6 +403,7 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
           asofExpire(hp, progress, rightDone);
         }
         const got = h.takeResolved();
+        h.settle();
         if (!got) return;
         const n = got.left.numRows;
         const schema = outputSchemaFor(plan);

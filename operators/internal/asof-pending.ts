@@ -13,6 +13,8 @@ import { TimeBuffer } from './time-buffer';
 
 /** Store rows allowed beyond twice the held rows before the store is compacted. */
 const STORE_SLACK = 65_536;
+/** Chunks allowed before the store is compacted (an emission gathers across the chunks it spans). */
+const STORE_CHUNKS = 64;
 
 /**
  * Right values that held rows refer to, as a list of batches of the right plan's schema
@@ -31,6 +33,10 @@ class ValueStore {
 
   get size(): number {
     return this.rows;
+  }
+
+  get chunkCount(): number {
+    return this.chunks.length;
   }
 
   /** The reference the next added row will get. */
@@ -55,6 +61,23 @@ class ValueStore {
     this.rows = 0;
   }
 
+  /**
+   * Replaces the chunks from reference `mark` on (`mark` must be a chunk start or the
+   * end) with one chunk of their rows `idx[0..k)` (positions from `mark`), which gets the
+   * next references.
+   */
+  replaceFrom(mark: number, idx: Int32Array, k: number): void {
+    let c = this.bases.length;
+    while (c > 0 && this.bases[c - 1] >= mark) c--;
+    const added = this.chunks.slice(c);
+    if (added.length === 0) return;
+    const source = added.length === 1 ? added[0] : concatBatches(added, this.empty.schema);
+    for (const b of added) this.rows -= b.numRows;
+    this.chunks.length = c;
+    this.bases.length = c;
+    if (k > 0) this.add(takeRows(source, idx, k));
+  }
+
   /** The right columns of the rows `refs[from .. from + n)` (-1: a null row). */
   gather(refs: Float64Array, from: number, n: number): RecordBatch {
     let lo = Infinity;
@@ -77,13 +100,35 @@ class ValueStore {
     while (bases[k0] > lo) k0--;
     let k1 = k0;
     while (k1 + 1 < bases.length && bases[k1 + 1] <= hi) k1++;
-    const source = k0 === k1 ? this.chunks[k0] : concatBatches(this.chunks.slice(k0, k1 + 1), this.empty.schema);
-    const b0 = bases[k0];
+    if (k0 === k1) {
+      const b0 = bases[k0];
+      for (let i = 0; i < n; i++) {
+        const r = refs[from + i];
+        idx[i] = r >= 0 ? r - b0 : -1;
+      }
+      return takeRows(this.chunks[k0], idx, n);
+    }
+    // references are not contiguous across chunks (settle drops unreferenced rows): map each
+    // to its chunk (binary search) and its position in the concatenation
+    const chunks = this.chunks.slice(k0, k1 + 1);
+    const starts = new Float64Array(chunks.length);
+    for (let k = 1; k < chunks.length; k++) starts[k] = starts[k - 1] + chunks[k - 1].numRows;
     for (let i = 0; i < n; i++) {
       const r = refs[from + i];
-      idx[i] = r >= 0 ? r - b0 : -1;
+      if (r < 0) {
+        idx[i] = -1;
+        continue;
+      }
+      let a = k0;
+      let b = k1;
+      while (a < b) {
+        const m = (a + b + 1) >> 1;
+        if (bases[m] <= r) a = m;
+        else b = m - 1;
+      }
+      idx[i] = starts[a - k0] + (r - bases[a]);
     }
-    return takeRows(source, idx, n);
+    return takeRows(concatBatches(chunks, this.empty.schema), idx, n);
   }
 
   /**
@@ -114,6 +159,10 @@ export class AsofHeld {
   private heapCapacity = 0;
   private readonly left = new TimeBuffer();
   private readonly store: ValueStore;
+  /** The store reference and the seq at the last `settle`. */
+  private mark = 0;
+  private settled = 0;
+  private idx = new Int32Array(0);
 
   constructor(emptyRight: RecordBatch) {
     this.store = new ValueStore(emptyRight);
@@ -132,6 +181,8 @@ export class AsofHeld {
       heapTime: new BigInt64Array(0),
       heapSeq: new Float64Array(0),
       heapSize: 0,
+      touched: new Float64Array(0),
+      nTouched: 0,
     };
   }
 
@@ -182,6 +233,9 @@ export class AsofHeld {
       p.limit = copy(p.limit, new BigInt64Array(cap));
       p.done = copy(p.done, new Uint8Array(cap));
       p.nextSame = copy(p.nextSame, new Float64Array(cap));
+      const touched = new Float64Array(cap);
+      touched.set(p.touched.subarray(0, p.nTouched));
+      p.touched = touched;
       this.capacity = cap;
     }
     if (p.heapSize + n > this.heapCapacity) {
@@ -220,10 +274,55 @@ export class AsofHeld {
     const right = this.store.gather(p.ref, from, n).data.children;
     const refs = p.ref.slice(from, from + n);
     this.head += n;
-    const held = p.next - this.head;
-    if (held === 0) this.store.clear();
-    else if (this.store.size > 2 * held + STORE_SLACK) this.store.compact(p.ref, this.head - p.base, p.next - p.base);
     return { left, right, refs };
+  }
+
+  /**
+   * Keeps, of the right values stored since the last call, only those that held rows
+   * refer to (the rows that took a right row as their match, listed in `p.touched`, and
+   * nearest's new rows with their backward candidate): gathers them into one chunk and
+   * rewrites their references. So the store holds O(held rows) values, not every
+   * released right row. Call after `takeResolved`. O(rows added or resolved since the last
+   * call + right rows stored since).
+   */
+  settle(): void {
+    const p = this.p;
+    const held = p.next - this.head;
+    if (held === 0) {
+      this.store.clear();
+      p.nTouched = 0;
+      this.settled = p.next;
+      this.mark = this.store.next;
+      return;
+    }
+    const mark = this.mark;
+    const end = this.store.next;
+    if (end > mark) {
+      const head = this.head;
+      const newBase = end;
+      let k = 0;
+      const visit = (seq: number) => {
+        if (seq < head) return;
+        const slot = seq - p.base;
+        const r = p.ref[slot];
+        if (r < mark || r >= newBase) return;
+        if (this.idx.length <= k) {
+          const grown = new Int32Array(Math.max(16, this.idx.length * 2));
+          grown.set(this.idx);
+          this.idx = grown;
+        }
+        this.idx[k] = r - mark;
+        p.ref[slot] = newBase + k;
+        k++;
+      };
+      for (let i = 0; i < p.nTouched; i++) visit(p.touched[i]);
+      for (let seq = Math.max(this.settled, head); seq < p.next; seq++) visit(seq);
+      this.store.replaceFrom(mark, this.idx, k);
+    }
+    if (this.store.size > 2 * held + STORE_SLACK || this.store.chunkCount > STORE_CHUNKS) this.store.compact(p.ref, this.head - p.base, p.next - p.base);
+    p.nTouched = 0;
+    this.settled = p.next;
+    this.mark = this.store.next;
   }
 
   /** Moves the rows from slot `k` on to slot 0. */

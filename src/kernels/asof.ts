@@ -232,8 +232,9 @@ export function scatterFixed<T extends FixedArray>(values: T, stride: number, sr
  * key, `nextSame` per row; seqs, -1 ends), whose head is always unresolved; rows with a
  * deadline (the time through which the right input must be complete to resolve the row)
  * sit in a binary min-heap (`heapTime`, `heapSeq`, `heapSize`; stale entries of rows
- * resolved otherwise are skipped when popped). Seqs are stored in Float64Arrays (exact
- * integers up to 2^53).
+ * resolved otherwise are skipped when popped); rows that take a right row as their match
+ * are listed in `touched` (so that the caller can keep just the right values that held rows
+ * refer to). Seqs are stored in Float64Arrays (exact integers up to 2^53).
  */
 export interface AsofPending {
   base: number;
@@ -250,6 +251,9 @@ export interface AsofPending {
   heapTime: BigInt64Array;
   heapSeq: Float64Array;
   heapSize: number;
+  /** The seqs of rows that took a right row as their match since the caller last reset `nTouched` (room for every held row). */
+  touched: Float64Array;
+  nTouched: number;
 }
 
 /** `AsofPending.limit` of a row that any later right row of its key resolves to itself. */
@@ -317,7 +321,10 @@ function resolveKey(p: AsofPending, c: number, r: bigint, ref: number): void {
     const slot = s - base;
     if (done[slot] === 0) {
       if (time[slot] >= r) break;
-      if (r <= limit[slot]) p.ref[slot] = ref;
+      if (r <= limit[slot]) {
+        p.ref[slot] = ref;
+        p.touched[p.nTouched++] = s;
+      }
       done[slot] = 1;
       p.unresolved--;
     }
@@ -398,6 +405,7 @@ export function asofForward(
     if (!nearest) {
       if (allowExact && firstAt[c] >= rightRef && lastTime[c] === t) {
         p.ref[slot] = firstAt[c];
+        p.touched[p.nTouched++] = seq;
         continue;
       }
     } else if (bwMatch[i] >= 0) {

@@ -211,6 +211,8 @@ function pending(rows: number, keys: number): AsofPending {
     heapTime: new BigInt64Array(rows),
     heapSeq: new Float64Array(rows),
     heapSize: 0,
+    touched: new Float64Array(rows),
+    nTouched: 0,
   };
 }
 

@@ -276,6 +276,27 @@ describe('asofJoin forward and nearest', () => {
       expect(emitted).toEqual([10, 1, 20, 1]);
     });
 
+    it('a row held for long holds every later row; they come out right after many releases', async () => {
+      // x@0 has no right row until 1000: every y row behind it is held (across 200 releases)
+      const n = 200;
+      const lt = [0, ...Array.from({ length: n }, (_, i) => 2 * i + 1)];
+      const lk = ['x', ...Array.from({ length: n }, () => 'y')];
+      const rt = [...Array.from({ length: n }, (_, i) => 2 * i + 2), 1000];
+      const rk = [...Array.from({ length: n }, () => 'y'), 'x'];
+      const l = left(lt, lk);
+      const r = right(rt, rk, rt.map((_, i) => i));
+      for (const direction of ['forward', 'nearest'] as const) {
+        const emitted: number[] = [];
+        const out = await replay(
+          ({ l, r }, { scheduler }) => l.pipe(asofJoin(r, { by: 'k', direction }), tap(() => emitted.push(scheduler.now()))),
+          { l, r },
+          { cycle: 0 },
+        );
+        expect(toColumns(out).px).toEqual(pandasAsof(lt, lk, rt, rk, direction, undefined, true).map((j) => (j < 0 ? null : j)));
+        expect(emitted).toEqual([1000]);
+      }
+    });
+
     it('live gives the same rows (maxLateness: idle inputs let the watermark pass held rows)', async () => {
       const l = left([0, 5], ['x', 'y']);
       const r = right([1, 6], ['x', 'y'], [1, 2]);
