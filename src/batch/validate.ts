@@ -57,6 +57,8 @@ export class StreamValidator {
   rows = 0;
   /** The last row's time, epoch ns (`MIN_TIME` before any row). */
   last: bigint = MIN_TIME;
+  /** Schema objects already found equal to `schema`. */
+  private readonly equalSchemas = new WeakSet<Schema>();
 
   constructor(
     readonly input: string,
@@ -80,8 +82,13 @@ export class StreamValidator {
     if (this.schema === undefined) {
       this.schema = batch.schema;
       if (this.timeName !== undefined) this.time = resolveTimeColumn(batch.schema, this.timeName, this.input);
-    } else if (batch.schema !== this.schema && !sameSchema(this.schema, batch.schema)) {
-      throw new SchemaChangeError({ input: this.input, row: this.rows, ...schemaDifference(this.schema, batch.schema) });
+    } else if (batch.schema !== this.schema && !this.equalSchemas.has(batch.schema)) {
+      if (!sameSchema(this.schema, batch.schema)) {
+        throw new SchemaChangeError({ input: this.input, row: this.rows, ...schemaDifference(this.schema, batch.schema) });
+      }
+      // batches of one source often carry equal schema objects of their own (IPC, concatenations):
+      // compare each object once, not once per slice
+      this.equalSchemas.add(batch.schema);
     }
     const rowBase = this.rows;
     this.rows += batch.numRows;
