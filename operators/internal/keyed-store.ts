@@ -401,6 +401,7 @@ export function isKeyedSource(x: unknown): x is KeyedSource {
 
 /** The join options `keyedRight` reads and may fill in. */
 export interface KeyedJoinOptions {
+  direction?: string;
   on?: string;
   rightOn?: string;
   by?: string | readonly string[];
@@ -418,10 +419,18 @@ export interface KeyedJoinOptions {
  *   otherwise): joining by fewer columns is exact (the last row per state key and time
  *   includes the last row per coarser key and time), by other columns is not;
  * - `rightOn` defaults to the state's `on` when the state has one and neither `on` nor
- *   `rightOn` is given (`InvalidOptionError` when `on` names another column).
+ *   `rightOn` is given (`InvalidOptionError` when `on` names another column);
+ * - `direction` must be `'backward'` (the default): a forward or nearest match may be a
+ *   row the state replaced (`InvalidOptionError`).
  */
 export function keyedRight<O extends KeyedJoinOptions>(right: Observable<RecordBatch> | KeyedSource, options: O): [Observable<RecordBatch>, O] {
   if (!isKeyedSource(right)) return [right, options];
+  if (options.direction !== undefined && options.direction !== 'backward') {
+    throw new InvalidOptionError(
+      'direction',
+      `a keyed state keeps the latest row per key and time: only 'backward' joins against it are exact, got '${options.direction}' (join the stream itself)`,
+    );
+  }
   const out: O = { ...options };
   if (options.by === undefined && options.leftBy === undefined && options.rightBy === undefined) out.by = [...right.by];
   const rightKeys = keyList(out.by ?? out.rightBy, out.by !== undefined ? 'by' : 'rightBy');

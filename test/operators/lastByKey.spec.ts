@@ -352,6 +352,9 @@ describe('keyedState', () => {
     expect(keyedRight(st, { leftBy: 'sym', rightBy: 'k', leftOn: 'ts' })[1]).toEqual({ leftBy: 'sym', rightBy: 'k', leftOn: 'ts', rightOn: 'time' });
     expect(errorOf(() => keyedRight(st, { by: 'px' }))).toMatchObject({ option: 'by' });
     expect(errorOf(() => keyedRight(st, { on: 'ts' }))).toMatchObject({ option: 'on' });
+    expect(keyedRight(st, { direction: 'backward' })[1]).toMatchObject({ direction: 'backward' });
+    expect(errorOf(() => keyedRight(st, { direction: 'forward' }))).toMatchObject({ option: 'direction' });
+    expect(errorOf(() => keyedRight(st, { direction: 'nearest' }))).toMatchObject({ option: 'direction' });
     const plain = of<RecordBatch>();
     expect(keyedRight(plain, { by: 'x' })[0]).toBe(plain);
   });
