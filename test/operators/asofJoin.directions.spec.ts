@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Observable, delay, map, of, tap } from 'rxjs';
+import { type Observable, Subject, delay, map, of, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { RecordBatch, Table } from 'apache-arrow';
 import fc from 'fast-check';
@@ -297,11 +297,34 @@ describe('asofJoin forward and nearest', () => {
       }
     });
 
-    it('live gives the same rows (maxLateness: idle inputs let the watermark pass held rows)', async () => {
-      const l = left([0, 5], ['x', 'y']);
-      const r = right([1, 6], ['x', 'y'], [1, 2]);
-      const got = await live(({ l, r }) => l.pipe(asofJoin(r, { by: 'k', direction: 'forward' })), { l: of(l), r: of(r) });
-      expect(toColumns(got).px).toEqual([1, 2]);
+    it('live: with maxLateness, the watermark passing left time + tolerance on the wall clock releases a held row', async () => {
+      const t0 = Date.now();
+      const l = left([t0], ['x']);
+      const rightIn = new Subject<RecordBatch>();
+      const seen: unknown[] = [];
+      let rightClosed = false;
+      const done = live(
+        ({ l, r }) =>
+          l.pipe(
+            asofJoin(r, { by: 'k', direction: 'forward', tolerance: 20 }),
+            tap((b) => {
+              // the right input is still open when the row comes out (it closes after 5 s otherwise)
+              seen.push(rightClosed ? 'after the right completed' : toColumns(b).px);
+              rightIn.complete();
+            }),
+          ),
+        { l: of(l), r: rightIn },
+        { maxLateness: 10, watermarkInterval: 5 },
+      );
+      rightIn.next(right([t0], ['y'], [1]));
+      const timeout = setTimeout(() => {
+        rightClosed = true;
+        rightIn.complete();
+      }, 5000);
+      const out = await done;
+      clearTimeout(timeout);
+      expect(seen).toEqual([[null]]);
+      expect(toColumns(out).px).toEqual([null]);
     });
 
     it('identical output for any batch split, cycle, delivery order, and live (expectParity)', async () => {
