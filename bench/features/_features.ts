@@ -10,7 +10,7 @@
  * `spread` = their sums over those rows; `vwap` = the sum of the VWAP over all rows; with
  * `ema`, `ema` = the sum of the EMA over all rows.
  */
-import { type Table, Type } from 'apache-arrow';
+import { type RecordBatch, type Table, Type } from 'apache-arrow';
 import type { Checksum } from './_harness';
 
 export const EMA_ALPHA = 0.1;
@@ -65,4 +65,28 @@ export function sameDictionary(trades: Table, quotes: Table): string[] {
     if (t.batches.some((bt) => bt.getChild('ticker')!.data[0].dictionary !== first)) throw new Error('ticker dictionary changes between batches');
   }
   return a;
+}
+
+/**
+ * The checksum of an output given as Arrow record batches (weir's): Float64 columns `mid`,
+ * `spread`, `vwap` (and `ema` when `withEma`), nulls from their validity bitmaps.
+ */
+export function featuresChecksumOfBatches(batches: Iterable<RecordBatch>, withEma: boolean): Checksum {
+  const total: Checksum = { nRows: 0, nMatched: 0, mid: 0, spread: 0, vwap: 0 };
+  if (withEma) total.ema = 0;
+  for (const b of batches) {
+    const col = (name: string) => {
+      const d = b.getChild(name)?.data[0];
+      if (!d || d.type.typeId !== Type.Float) throw new Error(`output column ${name} is missing or not a float`);
+      const values = d.values as Float64Array;
+      const bits = d.nullCount > 0 ? d.nullBitmap : null;
+      const off = d.offset;
+      return (i: number): number | null => (bits === null || (bits[(off + i) >> 3] >> ((off + i) & 7)) & 1 ? values[off + i] : null);
+    };
+    const vwap = col('vwap');
+    const ema = withEma ? col('ema') : undefined;
+    const c = featuresChecksum(b.numRows, col('mid'), col('spread'), (i) => vwap(i) ?? NaN, ema && ((i) => ema(i) ?? NaN));
+    for (const k of Object.keys(total)) total[k] += c[k];
+  }
+  return total;
 }
