@@ -192,7 +192,7 @@ export class RowWindowState implements KeyedArrays {
         s.add(new Float64Array(16)); // 4 sum | nobs
         s.add(new Float64Array(16)); // 5 comp | mean
         s.add(new Float64Array(16)); // 6 nobs | m2
-        s.add(new Float64Array(48), SUM_MODES[op] !== undefined ? 3 : 1); // 7 nonFinite
+        s.add(new Float64Array(64), SUM_MODES[op] !== undefined ? 4 : 1); // 7 nonFinite
       } else {
         s.add(new Float64Array(16)); // 2 seq
         s.add(new Float64Array(16)); // 3 nobs
@@ -280,7 +280,7 @@ export class TimeWindowState implements KeyedArrays {
         s.add(new Float64Array(16)); // 0 sum
         s.add(new Float64Array(16)); // 1 comp
         s.add(new Float64Array(16)); // 2 nobs
-        s.add(new Float64Array(48), 3); // 3 nonFinite
+        s.add(new Float64Array(64), 4); // 3 nonFinite
       } else if (op === 'std' || op === 'var') {
         s.add(new Float64Array(16)); // 0 nobs
         s.add(new Float64Array(16)); // 1 mean

@@ -23,7 +23,7 @@
  * number of nulls written.
  *
  * Sums use Kahan compensation (as pandas' rolling sums), reset whenever the window empties;
- * NaN and ±Infinity are counted apart (`nonFinite`, 3 per slot: NaN, +Inf, -Inf) so that
+ * NaN and ±Infinity are counted apart (`nonFinite`, 4 per slot: all, NaN, +Inf, -Inf) so that
  * they leave the window cleanly while the result inside follows IEEE arithmetic.
  */
 
@@ -63,21 +63,21 @@ export function timeEvictions(
   return head;
 }
 
-/** The value of a sum state: IEEE rules over the non-finite values counted apart. */
-function finish(s: number, nf: Float64Array, k3: number): number {
-  if (nf[k3] > 0 || (nf[k3 + 1] > 0 && nf[k3 + 2] > 0)) return NaN;
-  if (nf[k3 + 1] > 0) return Infinity;
-  if (nf[k3 + 2] > 0) return -Infinity;
-  return s;
+/** The value of a sum state: IEEE rules over the non-finite values counted apart (`nf` at `k4`: total, NaN, +Inf, -Inf). */
+function finish(s: number, nf: Float64Array, k4: number): number {
+  if (nf[k4] === 0) return s;
+  if (nf[k4 + 1] > 0 || (nf[k4 + 2] > 0 && nf[k4 + 3] > 0)) return NaN;
+  return nf[k4 + 2] > 0 ? Infinity : -Infinity;
 }
 
-function countNonFinite(nf: Float64Array, k3: number, v: number, d: number): void {
-  nf[v !== v ? k3 : v > 0 ? k3 + 1 : k3 + 2] += d;
+function countNonFinite(nf: Float64Array, k4: number, v: number, d: number): void {
+  nf[k4] += d;
+  nf[v !== v ? k4 + 1 : v > 0 ? k4 + 2 : k4 + 3] += d;
 }
 
 /**
  * Time windows: sum, mean or count (`mode`) of one column. State per slot: `sum`, `comp`
- * (Kahan compensation), `nobs` (non-null values in the window), `nonFinite` (3 per slot).
+ * (Kahan compensation), `nobs` (non-null values in the window), `nonFinite` (4 per slot).
  * With `ringOk === null` every row counts (`count()`).
  */
 export function rollingSumTime(
@@ -112,13 +112,13 @@ export function rollingSumTime(
       if (c === 0) {
         sum[k] = 0;
         comp[k] = 0;
-        nonFinite[3 * k] = nonFinite[3 * k + 1] = nonFinite[3 * k + 2] = 0;
+        nonFinite[4 * k] = nonFinite[4 * k + 1] = nonFinite[4 * k + 2] = nonFinite[4 * k + 3] = 0;
       } else if (v - v === 0) {
         const y = -v - comp[k];
         const t = sum[k] + y;
         comp[k] = t - sum[k] - y;
         sum[k] = t;
-      } else countNonFinite(nonFinite, 3 * k, v, -1);
+      } else countNonFinite(nonFinite, 4 * k, v, -1);
     }
     const p = (start + i) & mask;
     const k = ringSlot[p];
@@ -131,12 +131,12 @@ export function rollingSumTime(
           const t = sum[k] + y;
           comp[k] = t - sum[k] - y;
           sum[k] = t;
-        } else countNonFinite(nonFinite, 3 * k, v, 1);
+        } else countNonFinite(nonFinite, 4 * k, v, 1);
       }
     }
     const c = nobs[k];
     if (c >= minPeriods && (c > 0 || mode !== MEAN)) {
-      out[i] = mode === COUNT ? c : mode === SUM ? finish(sum[k], nonFinite, 3 * k) : finish(sum[k], nonFinite, 3 * k) / c;
+      out[i] = mode === COUNT ? c : mode === SUM ? finish(sum[k], nonFinite, 4 * k) : finish(sum[k], nonFinite, 4 * k) / c;
       outValid[i >> 3] |= 1 << (i & 7);
     } else {
       out[i] = 0;
@@ -346,13 +346,13 @@ export function rollingSumRows(
           if (c === 0) {
             sum[k] = 0;
             comp[k] = 0;
-            nonFinite[3 * k] = nonFinite[3 * k + 1] = nonFinite[3 * k + 2] = 0;
+            nonFinite[4 * k] = nonFinite[4 * k + 1] = nonFinite[4 * k + 2] = nonFinite[4 * k + 3] = 0;
           } else if (v - v === 0) {
             const y = -v - comp[k];
             const t = sum[k] + y;
             comp[k] = t - sum[k] - y;
             sum[k] = t;
-          } else countNonFinite(nonFinite, 3 * k, v, -1);
+          } else countNonFinite(nonFinite, 4 * k, v, -1);
         }
       }
     } else fill[k]++;
@@ -368,12 +368,12 @@ export function rollingSumRows(
           const t = sum[k] + y;
           comp[k] = t - sum[k] - y;
           sum[k] = t;
-        } else countNonFinite(nonFinite, 3 * k, v, 1);
+        } else countNonFinite(nonFinite, 4 * k, v, 1);
       }
     }
     const c = nobs[k];
     if (c >= minPeriods && (c > 0 || mode !== MEAN)) {
-      out[i] = mode === COUNT ? c : mode === SUM ? finish(sum[k], nonFinite, 3 * k) : finish(sum[k], nonFinite, 3 * k) / c;
+      out[i] = mode === COUNT ? c : mode === SUM ? finish(sum[k], nonFinite, 4 * k) : finish(sum[k], nonFinite, 4 * k) / c;
       outValid[i >> 3] |= 1 << (i & 7);
     } else {
       out[i] = 0;

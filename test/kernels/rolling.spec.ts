@@ -24,7 +24,7 @@ describe('rolling kernels', () => {
     const s = new Float64Array(2);
     const c = new Float64Array(2);
     const nobs = new Float64Array(2);
-    const nf = new Float64Array(6);
+    const nf = new Float64Array(8);
     rollingSumTime(SUM, new Float64Array(n), 0, 0, n, slots, vals, ok, 7, s, c, nobs, nf, 1, out, valid);
     expect(Array.from(out)).toEqual([1e16, 1e16 + 1, 1e16 + 2, 2, 3, 4]);
     expect(bits(valid, n)).toEqual([1, 1, 1, 1, 1, 1]);
@@ -37,7 +37,7 @@ describe('rolling kernels', () => {
     const run = (mode: number, ok: Uint8Array | null) => {
       const out = new Float64Array(4);
       const valid = new Uint8Array(1);
-      const nulls = rollingSumTime(mode, ends, 0, 0, 4, slots, vals, ok, 3, new Float64Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(9), 1, out, valid);
+      const nulls = rollingSumTime(mode, ends, 0, 0, 4, slots, vals, ok, 3, new Float64Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(12), 1, out, valid);
       return { out: Array.from(out), valid: bits(valid, 4), nulls };
     };
     expect(run(COUNT, null)).toEqual({ out: [1, 2, 1, 1], valid: [1, 1, 1, 1], nulls: 0 });
@@ -63,7 +63,7 @@ describe('rolling kernels', () => {
     const out = new Float64Array(5);
     const valid = new Uint8Array(1);
     const w = 2;
-    rollingSumRows(SUM, codes, 5, values, null, 0, w, new Float64Array(3 * w), new Uint8Array(3 * w), new Int32Array(3), new Int32Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(9), 1, out, valid);
+    rollingSumRows(SUM, codes, 5, values, null, 0, w, new Float64Array(3 * w), new Uint8Array(3 * w), new Int32Array(3), new Int32Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(12), 1, out, valid);
     expect(Array.from(out)).toEqual([1, 3, 10, 5, 3.5]);
     const mx = new Float64Array(5);
     rollingDequeRows(MAX, codes, 5, values, null, 0, w, new Float64Array(3 * w), new Uint8Array(3 * w), new Float64Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(3 * w), new Int32Array(3), new Int32Array(3), new Float64Array(3).fill(-1), 1, mx, new Uint8Array(1));
