@@ -373,59 +373,68 @@ export function asofForward(
   allowExact: boolean,
   p: AsofPending,
 ): void {
-  // hand-written hot loop: one merge pass over both sides
+  // hand-written hot loop: one merge pass over both sides; the state's arrays in locals
+  // (the caller grows them only between calls)
   const nearest = bwMatch !== null;
   const checkTolerance = tolerance >= 0n;
+  const keyHead = p.keyHead;
+  const keyTail = p.keyTail;
+  const time = p.time;
+  const key = p.key;
+  const ref = p.ref;
+  const done = p.done;
+  const nextSame = p.nextSame;
+  const limitOf = p.limit;
+  const base = p.base;
   let j = 0;
   for (let i = 0; i <= nl; i++) {
     const t = i < nl ? lt[i] : 0n;
     while (j < nr && (i === nl || (allowExact ? rt[j] <= t : rt[j] < t))) {
       const c = rc[j];
       if (c >= 0) {
-        const r = rt[j];
-        if (lastTime[c] !== r || firstAt[c] < rightRef) {
-          lastTime[c] = r;
+        if (firstAt[c] < rightRef || lastTime[c] !== rt[j]) {
+          lastTime[c] = rt[j];
           firstAt[c] = rightRef + j;
         }
-        if (p.keyHead[c] >= 0) resolveKey(p, c, r, rightRef + j);
+        if (keyHead[c] >= 0) resolveKey(p, c, rt[j], rightRef + j);
       }
       j++;
     }
     if (i === nl) break;
     const seq = p.next++;
-    const slot = seq - p.base;
+    const slot = seq - base;
     const c = lc[i];
-    p.time[slot] = t;
-    p.key[slot] = c;
-    p.nextSame[slot] = -1;
-    p.ref[slot] = -1;
-    p.done[slot] = 1;
+    time[slot] = t;
+    key[slot] = c;
+    nextSame[slot] = -1;
+    ref[slot] = -1;
+    done[slot] = 1;
     if (c < 0) continue;
     let horizon = tolerance;
     if (!nearest) {
       if (allowExact && firstAt[c] >= rightRef && lastTime[c] === t) {
-        p.ref[slot] = firstAt[c];
+        ref[slot] = firstAt[c];
         p.touched[p.nTouched++] = seq;
         continue;
       }
     } else if (bwMatch[i] >= 0) {
       const d = t - lastTime[c];
-      p.ref[slot] = leftRef + i;
+      ref[slot] = leftRef + i;
       if (d <= 0n) continue;
       if (!checkTolerance || d - 1n < horizon) horizon = d - 1n;
     }
-    p.done[slot] = 0;
+    done[slot] = 0;
     p.unresolved++;
-    const tail = p.keyTail[c];
-    if (tail >= 0) p.nextSame[tail - p.base] = seq;
-    else p.keyHead[c] = seq;
-    p.keyTail[c] = seq;
+    const tail = keyTail[c];
+    if (tail >= 0) nextSame[tail - base] = seq;
+    else keyHead[c] = seq;
+    keyTail[c] = seq;
     if (horizon >= 0n) {
       const limit = t + horizon;
-      p.limit[slot] = limit;
+      limitOf[slot] = limit;
       heapPush(p, limit, seq);
     } else {
-      p.limit[slot] = MAX_LIMIT;
+      limitOf[slot] = MAX_LIMIT;
     }
   }
 }
