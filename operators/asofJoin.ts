@@ -14,6 +14,7 @@ import { type LatePolicy, ProgressGate } from '../src/time/gate';
 import { currentRun } from '../src/time/run';
 import { operate } from './internal/operate';
 import { subscribeSides } from './internal/two-inputs';
+import { type KeyedSource, keyedRight } from './internal/keyed-store';
 import { TimeBuffer, type TimedRows } from './internal/time-buffer';
 import { AsofHeld } from './internal/asof-pending';
 import { AsofState } from './internal/asof-state';
@@ -173,8 +174,9 @@ interface RightPlan {
  * and right rows arrived above the frontier (left input behind), a scan of those rows per
  * release.
  */
-export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
-  const p = parseOptions(options);
+export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: AsofJoinOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
+  const [rightStream, joinOptions] = keyedRight(right, options);
+  const p = parseOptions(joinOptions);
   return operate<RecordBatch, RecordBatch>((source, subscriber) => {
     const run = currentRun();
     const on = p.on ?? run?.time ?? 'ts';
@@ -471,7 +473,7 @@ export function asofJoin(right: Observable<RecordBatch>, options: AsofJoinOption
       if (gate.allComplete && !subscriber.closed) subscriber.complete();
     };
 
-    const teardown = subscribeSides(subscriber, source, right, gate, onBatch, onComplete);
+    const teardown = subscribeSides(subscriber, source, rightStream, gate, onBatch, onComplete);
     // forward and nearest inside a run: flush once per instant, after the gate's release
     const unlisten = p.direction !== 'backward' ? run?.progress.register(flushHeld) : undefined;
     return () => {

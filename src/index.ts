@@ -71,9 +71,27 @@ export { rowsToBatches, type RowsToBatchesOptions } from './sources/rows';
 // Expressions
 export * from './expr/index';
 
+// Aggregations (shared by cumulative and rolling)
+export { type Agg, type AggOp, type Aggs, sum, mean, min, max, count, std, variance, var, first, last } from './aggs/agg';
+
 // Operators
 export { select } from '../operators/select';
 export { withColumns } from '../operators/withColumns';
 export { filter } from '../operators/filter';
 export { mergeSorted, type MergeSortedOptions } from '../operators/mergeSorted';
 export { asofJoin, type AsofJoinOptions } from '../operators/asofJoin';
+export { ffill, type FfillOptions } from '../operators/ffill';
+export { ema, type EmaOptions } from '../operators/ema';
+export { cutoff, type CutoffOptions } from '../operators/cutoff';
+export { cumulative, type CumulativeOptions } from '../operators/cumulative';
+export { rolling, type RollingOptions } from '../operators/rolling';
+export { lastByKey, keyedState, KeyedState, type LastByKeyOptions, type KeyedStateOptions, type KeyedSource } from '../operators/lastByKey';
+export {
+  scanByKey,
+  isValid as scanIsValid,
+  type ScanByKeyOptions,
+  type ScanContext,
+  type ScanColumn,
+  type ScanType,
+  type ScanArray,
+} from '../operators/scanByKey';

@@ -327,17 +327,13 @@ describe('keyedState', () => {
       await expectParity(
         ({ l, r }) => {
           const book = keyedState(r, { by: stateBy });
-          const [right, o] = keyedRight(book, opts);
-          return l.pipe(asofJoin(right, o));
+          return l.pipe(asofJoin(book, opts));
         },
         { l, r },
         { runs: 8 },
       );
       const got = await replay(
-        ({ l, r }) => {
-          const [right, o] = keyedRight(keyedState(r, { by: stateBy }), opts);
-          return l.pipe(asofJoin(right, o));
-        },
+        ({ l, r }) => l.pipe(asofJoin(keyedState(r, { by: stateBy }), opts)),
         { l, r },
       );
       expectBatchesEqual(got.batches, expected.batches, { concat: true });
@@ -396,3 +392,13 @@ function sortByKey(rows: Record<string, unknown>[]): Record<string, unknown>[] {
 }
 
 
+
+describe('asofJoin against a keyed state', () => {
+  it('takes the state as its right side (keys default to the state’s) and refuses forward joins', async () => {
+    const l = batch({ ts: [2, 5, 6], k: ['a', 'b', 'a'] }, { ts: 'timestamp[ms]', k: 'utf8' });
+    const r = batch({ ts: [1, 1, 4, 6], k: ['a', 'b', 'a', 'b'], px: [10, 20, 11, 21] }, { ts: 'timestamp[ms]', k: 'utf8', px: 'float64' });
+    const out = await replay(({ l, r }) => l.pipe(asofJoin(keyedState(r, { by: 'k' }))), { l, r });
+    expect(toColumns(out)).toEqual({ ts: [2n, 5n, 6n], k: ['a', 'b', 'a'], px: [10, 20, 11] });
+    expect(() => asofJoin(keyedState(of(r), { by: 'k' }), { direction: 'forward' })).toThrow(/only 'backward' joins against it are exact/);
+  });
+});
