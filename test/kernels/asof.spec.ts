@@ -75,6 +75,51 @@ describe('asofBackward', () => {
   });
 });
 
+describe('asofBackward on 64-bit times', () => {
+  /** The row-by-row definition over bigints. */
+  function referenceBig(lt: bigint[], rt: bigint[], tolerance: bigint, exact: boolean): number[] {
+    return lt.map((t) => {
+      let m = -1;
+      for (let j = 0; j < rt.length; j++) if (exact ? rt[j] <= t : rt[j] < t) m = j;
+      if (m >= 0 && tolerance >= 0n && t - rt[m] > tolerance) return -1;
+      return m;
+    });
+  }
+
+  it('compares across 32-bit boundaries, negative times and epoch ns, and checks tolerances at ±1 ns, small and above 2^52', () => {
+    const E = 1_704_205_800_000_000_000n; // 2024-01-02T14:30Z in ns
+    const around = (x: bigint) => [x - 1n, x, x + 1n];
+    const base = [-(2n ** 40n), -1n, 0n, 2n ** 32n - 1n, 2n ** 32n, E, E + 2n ** 32n];
+    const times = [...new Set(base.flatMap(around))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const tolerance of [NO_TOLERANCE, 0n, 1n, 2n ** 32n, 2n ** 52n, 2n ** 52n + 1n, 2n ** 60n]) {
+      for (const exact of [true, false]) {
+        for (let cut = 0; cut <= times.length; cut++) {
+          // right rows: the times below the cut; left rows: every time (so distances of 0, 1 ns, … and huge ones)
+          const rt = times.slice(0, cut);
+          const latest = new Int32Array(1).fill(-1);
+          const latestTime = new BigInt64Array(1);
+          const match = new Int32Array(times.length);
+          const lt = BigInt64Array.from(times);
+          asofBackward(lt, new Int32Array(times.length), times.length, BigInt64Array.from(rt), new Int32Array(rt.length), rt.length, 0, latest, latestTime, tolerance, exact, match);
+          expect([...match]).toEqual(referenceBig(times, rt, tolerance, exact));
+          if (rt.length) expect(latestTime[0]).toBe(rt[rt.length - 1]);
+        }
+      }
+    }
+  });
+
+  it('tolerance around 2^52..2^53: a distance of exactly the tolerance matches, one more ns does not', () => {
+    const E = 1_704_205_800_000_000_123n;
+    for (const tolerance of [2n ** 52n - 1n, 2n ** 52n, 2n ** 53n + 1n]) {
+      const latest = new Int32Array(1).fill(-1);
+      const latestTime = new BigInt64Array(1);
+      const match = new Int32Array(2);
+      asofBackward(BigInt64Array.of(E + tolerance, E + tolerance + 1n), new Int32Array(2), 2, BigInt64Array.of(E), new Int32Array(1), 1, 0, latest, latestTime, tolerance, true, match);
+      expect([...match]).toEqual([0, -1]);
+    }
+  });
+});
+
 describe('splitMatches', () => {
   it('splits matches into state rows (< base), right rows (>= base, re-based) and none', () => {
     const stateIdx = new Int32Array(4);
