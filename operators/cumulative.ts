@@ -3,8 +3,9 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Aggs } from '../src/aggs/agg';
 import { CumulativeState } from './internal/window-state';
 import { windowOperator } from './internal/window-operator';
+import type { ExpiryOptions } from './internal/fill-stream';
 
-export interface CumulativeOptions {
+export interface CumulativeOptions extends ExpiryOptions {
   /** Key column(s) (Utf8, Dictionary<Utf8>, integers, Bool): one running aggregate per key. Default: one group. */
   by?: string | readonly string[];
   /** Named aggregations, `{ cumVol: sum('size'), n: count() }`, appended in this order. */
@@ -57,8 +58,12 @@ export interface CumulativeOptions {
  * **Equal timestamps**: rows are taken in stream order; each output row is final when its
  * input row arrives (rows at the same time later in the stream do not change it).
  *
- * **State and memory growth**: a few Float64 numbers per key and aggregation, for every
- * key ever seen (O(keys); typed arrays indexed by key code, grown by doubling).
+ * **State and memory growth**: a few Float64 numbers per key and aggregation (O(keys);
+ * typed arrays indexed by key slot, grown by doubling). Without `expireAfter`, every key
+ * ever seen is kept; with `expireAfter: d`, a key not seen for more than `d` of event time
+ * is forgotten (its next row restarts its aggregates; the null-key group never expires),
+ * expiries are reported through `onExpire(count)`, and memory is O(keys seen within `d`)
+ * (see `docs/keyed-state.md`).
  *
  * **Cost per batch**: one key encoding, one Float64 read of each aggregated column
  * (zero-copy for Float64), then one typed-array loop per aggregation (the cumulative sum
@@ -66,10 +71,11 @@ export interface CumulativeOptions {
  */
 export function cumulative(options: CumulativeOptions): OperatorFunction<RecordBatch, RecordBatch> {
   const o = (options ?? {}) as Partial<CumulativeOptions>;
-  return windowOperator({ aggs: o.aggs, by: o.by, on: o.on }, (plan) => {
+  return windowOperator({ aggs: o.aggs, by: o.by, on: o.on, expireAfter: o.expireAfter, onExpire: o.onExpire }, (plan) => {
     const state = new CumulativeState(plan.aggs.map((a) => a.op));
     return {
       grow: (slots) => state.grow(slots),
+      remap: (map, slots) => state.remap(map, slots),
       run: (codes, _times, n, columns) => plan.aggs.map((_a, j) => state.run(j, codes, n, plan.columnOf[j] < 0 ? null : columns[plan.columnOf[j]])),
     };
   });

@@ -4,10 +4,10 @@ import { InvalidOptionError } from '../src/errors';
 import { filterRows } from '../src/batch/filter';
 import { cutoffRows } from '../src/kernels/cutoff';
 import { type KeyedArrays, growArray, remapArray } from './internal/keyed';
-import { type KeyedBatch, type KeyedSchema, columnIndex, keyList, keyedBatches } from './internal/fill-stream';
+import { type ExpiryOptions, type KeyedBatch, type KeyedSchema, columnIndex, expiryOptions, keyList, keyedBatches } from './internal/fill-stream';
 import { Float64Reader, checkNumeric } from './internal/fill-numeric';
 
-export interface CutoffOptions {
+export interface CutoffOptions extends ExpiryOptions {
   /** Key column(s) (Utf8, Dictionary<Utf8>, integers, Bool): each key is compared with its own last emitted row. Default: one group. */
   by?: string | readonly string[];
   /** The numeric column(s) whose change lets a row through. */
@@ -54,8 +54,12 @@ export interface CutoffOptions {
  * **Equal timestamps**: rows are taken in stream order; several rows of one key at one
  * time are compared one after the other like any others.
  *
- * **State and memory growth**: per key ever seen, whether it emitted a row, and per column
- * its last emitted value and validity: O(keys × columns) typed-array entries.
+ * **State and memory growth**: per key, whether it emitted a row, and per column its last
+ * emitted value and validity: O(keys × columns) typed-array entries. Without
+ * `expireAfter`, every key ever seen is kept; with `expireAfter: d`, a key not seen for
+ * more than `d` of event time is forgotten (its next row passes, as a new key's first row
+ * does; the null-key group never expires), expiries are reported through
+ * `onExpire(count)`, and memory is O(keys seen within `d`) (see `docs/keyed-state.md`).
  *
  * **Cost per batch**: one key encoding, one pass over the rows (per row, the columns until
  * one has changed), then a zero-copy slice when the passing rows are one run (all of them,
@@ -68,10 +72,16 @@ export function cutoff(options: CutoffOptions): OperatorFunction<RecordBatch, Re
   const columns = typeof options.columns === 'string' ? [options.columns] : Array.isArray(options.columns) ? keyList(options.columns, 'columns') : undefined;
   if (!columns || columns.length === 0) throw new InvalidOptionError('columns', `expected one or more column names, got ${String(options.columns)}`);
   const tolerance = parseTolerance(options.tolerance, columns);
-  return keyedBatches(options.on, by, (s) => {
-    const state = new CutoffState(s, columns, tolerance);
-    return (k) => state.apply(k);
-  });
+  const expiry = expiryOptions(by, options);
+  return keyedBatches(
+    options.on,
+    by,
+    (s) => {
+      const state = new CutoffState(s, columns, tolerance);
+      return { state, apply: (k) => state.apply(k) };
+    },
+    expiry,
+  );
 }
 
 function parseTolerance(t: CutoffOptions['tolerance'], columns: readonly string[]): Float64Array {

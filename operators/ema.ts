@@ -8,10 +8,10 @@ import { newData } from '../src/batch/take';
 import { allocArray } from '../src/kernels/gather';
 import { type DurationLike, durationToNs } from '../src/time/duration';
 import { type KeyedArrays, growArray, remapArray } from './internal/keyed';
-import { type KeyedBatch, type KeyedSchema, columnIndex, keyList, keyedBatches } from './internal/fill-stream';
+import { type ExpiryOptions, type KeyedBatch, type KeyedSchema, columnIndex, expiryOptions, keyList, keyedBatches } from './internal/fill-stream';
 import { Float64Reader, checkNumeric } from './internal/fill-numeric';
 
-export interface EmaOptions {
+export interface EmaOptions extends ExpiryOptions {
   /** Key column(s) (Utf8, Dictionary<Utf8>, integers, Bool): one average per key. Default: one group. */
   by?: string | readonly string[];
   /**
@@ -94,9 +94,13 @@ interface Parsed {
  * key at the same time are `dt = 0` apart (no decay between them: with `adjust`, both
  * count fully).
  *
- * **State and memory growth**: per output column and key ever seen, the average, its
- * weight, the count of values and (with `times`) the last value's time: O(keys × columns)
- * typed-array entries for the whole stream.
+ * **State and memory growth**: per output column and key, the average, its weight, the
+ * count of values and (with `times`) the last value's time: O(keys × columns) typed-array
+ * entries. Without `expireAfter`, every key ever seen is kept for the whole stream; with
+ * `expireAfter: d`, a key not seen for more than `d` of event time is forgotten (its next
+ * row starts a new average, as a new key's does; the null-key group never expires),
+ * expiries are reported through `onExpire(count)`, and memory is O(keys seen within `d`)
+ * (see `docs/keyed-state.md`).
  *
  * **Cost per batch**: one key encoding and, per output column, one pass over the rows
  * (plus a conversion to doubles for non-Float64 inputs) writing a new Float64 column; the
@@ -104,10 +108,16 @@ interface Parsed {
  */
 export function ema(options: EmaOptions): OperatorFunction<RecordBatch, RecordBatch> {
   const p = parseOptions(options);
-  return keyedBatches(options.on, p.by, (s) => {
-    const state = new EmaState(s, p);
-    return (k) => state.apply(k);
-  });
+  const expiry = expiryOptions(p.by, options);
+  return keyedBatches(
+    options.on,
+    p.by,
+    (s) => {
+      const state = new EmaState(s, p);
+      return { state, apply: (k) => state.apply(k) };
+    },
+    expiry,
+  );
 }
 
 function positive(option: string, v: unknown, min: number, minInclusive: boolean, max = Infinity): number {

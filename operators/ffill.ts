@@ -5,9 +5,9 @@ import { recordBatch, structData } from '../src/batch/build';
 import { NO_LIMIT, lastRows, resetRows } from '../src/kernels/ffill';
 import { type KeyedArrays, growArray } from './internal/keyed';
 import { type BatchRows, type BatchRowsSource, type FillColumn, fillColumn, fillable } from './internal/fill-columns';
-import { type KeyedSchema, SOURCE, columnIndex, keyList, keyedBatches } from './internal/fill-stream';
+import { type ExpiryOptions, type KeyedSchema, SOURCE, columnIndex, expiryOptions, keyList, keyedBatches } from './internal/fill-stream';
 
-export interface FfillOptions {
+export interface FfillOptions extends ExpiryOptions {
   /** Key column(s) (Utf8, Dictionary<Utf8>, integers, Bool): each key is filled from its own rows only. Default: one group. */
   by?: string | readonly string[];
   /**
@@ -57,10 +57,14 @@ export interface FfillOptions {
  * for a sorted stream is event-time order with ties in arrival order; rows are neither
  * reordered nor dropped.
  *
- * **State and memory growth**: per filled column and key ever seen, the last valid value
- * and a run counter: O(keys × columns), kept for the whole stream (key expiry will bound
- * it). Fixed-width columns keep it in typed arrays by key code; other types in one `Data`
- * of one row per key.
+ * **State and memory growth**: per filled column and key, the last valid value and a run
+ * counter: O(keys × columns). Fixed-width columns keep it in typed arrays by key slot;
+ * other types in one `Data` of one row per key. Without `expireAfter`, every key ever seen
+ * is kept for the whole stream; with `expireAfter: d`, a key not seen for more than `d` of
+ * event time is forgotten (its next row is not filled from before the gap; the null-key
+ * group never expires), expiries are reported through `onExpire(count)`, and the state and
+ * key dictionary are compacted, so memory is O(keys seen within `d`) (see
+ * `docs/keyed-state.md`).
  *
  * **Cost per batch**: one key encoding (a table lookup per row for dictionary keys) and,
  * per filled column: without nulls in the batch, the column is passed through zero-copy and
@@ -74,10 +78,16 @@ export function ffill(options: FfillOptions = {}): OperatorFunction<RecordBatch,
   const by = keyList(options.by);
   const columns = options.columns === undefined ? undefined : keyList(options.columns, 'columns');
   const limit = parseLimit(options.limit);
-  return keyedBatches(options.on, by, (s) => {
-    const state = new FfillState(s, columns, limit);
-    return (k) => state.apply(k.batch, k.codes, k.slots);
-  });
+  const expiry = expiryOptions(by, options);
+  return keyedBatches(
+    options.on,
+    by,
+    (s) => {
+      const state = new FfillState(s, columns, limit);
+      return { state, apply: (k) => state.apply(k.batch, k.codes, k.slots) };
+    },
+    expiry,
+  );
 }
 
 function parseLimit(limit: number | undefined): number {

@@ -5,8 +5,9 @@ import { InvalidOptionError } from '../src/errors';
 import { type DurationLike, durationToNs } from '../src/time/duration';
 import { RowWindowState, TimeWindowState } from './internal/window-state';
 import { windowOperator } from './internal/window-operator';
+import type { ExpiryOptions } from './internal/fill-stream';
 
-export interface RollingOptions {
+export interface RollingOptions extends ExpiryOptions {
   /** Key column(s) (Utf8, Dictionary<Utf8>, integers, Bool): one window per key. Default: one group. */
   by?: string | readonly string[];
   /**
@@ -86,8 +87,12 @@ function parseWindow(window: unknown): { rows: number } | { ns: bigint } {
  * **State and memory growth**: time windows: the rows of the last `window` of the whole
  * stream (all keys) in one ring (time, key, and 9 bytes per aggregated column, 16 more
  * per `min`/`max`/`first`), plus a few numbers per key and aggregation; row windows: a
- * ring of n values per key and aggregation (O(keys × n)). Keys are kept for the whole
- * stream.
+ * ring of n values per key and aggregation (O(keys × n)). Without `expireAfter`, every key
+ * ever seen is kept; with `expireAfter: d`, a key not seen for more than `d` of event time
+ * is forgotten: its next row starts with an empty window (even when `window` is longer than
+ * `d`), expiries are reported through `onExpire(count)`, and compaction drops the expired
+ * keys' state and their rows from the time ring, so memory is O(keys seen within `d`) (the
+ * null-key group never expires; see `docs/keyed-state.md`).
  *
  * **Cost per batch**: one key encoding and one Float64 read per aggregated column; for a
  * time window, one pass over the times to find the rows leaving; then one typed-array
@@ -108,18 +113,20 @@ export function rolling(options: RollingOptions): OperatorFunction<RecordBatch, 
     if (rows > 0 && m > rows) throw new InvalidOptionError('minPeriods', `${m} must be <= the window of ${rows} rows`);
     minPeriods = m;
   }
-  return windowOperator({ aggs: o.aggs, by: o.by, on: o.on }, (plan) => {
+  return windowOperator({ aggs: o.aggs, by: o.by, on: o.on, expireAfter: o.expireAfter, onExpire: o.onExpire }, (plan) => {
     const ops = plan.aggs.map((a) => a.op);
     if ('rows' in window) {
       const state = new RowWindowState(ops, window.rows, minPeriods);
       return {
         grow: (slots) => state.grow(slots),
+        remap: (map, slots) => state.remap(map, slots),
         run: (codes, _times, n, columns) => ops.map((_op, j) => state.run(j, codes, n, plan.columnOf[j] < 0 ? null : columns[plan.columnOf[j]])),
       };
     }
     const state = new TimeWindowState(ops, plan.columnOf, plan.columns.length, window.ns, minPeriods);
     return {
       grow: (slots) => state.grow(slots),
+      remap: (map, slots) => state.remap(map, slots),
       run: (codes, times, n, columns) => state.run(codes, times, n, columns),
     };
   });

@@ -1,17 +1,21 @@
 /**
  * The body shared by the single-input keyed operators `ffill`, `ema` and `cutoff`: check
  * each batch (a `RecordBatch`, one schema, a sorted time column without nulls, through
- * `StreamValidator`), encode its keys to dense codes, and map it with a per-schema worker
- * built on the first batch. Errors go downstream; the per-key state lives in the worker.
+ * `StreamValidator`), encode its keys into slots through a `KeyedStore` (which grows the
+ * worker's per-key state, and with `expireAfter` forgets keys not seen for that long and
+ * compacts the state), and map it with a per-schema worker built on the first batch.
+ * Errors go downstream; the per-key state lives in the worker.
  */
 import type { OperatorFunction } from 'rxjs';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { InvalidOptionError, MissingColumnError } from '../../src/errors';
 import { StreamValidator } from '../../src/batch/validate';
-import { KeyEncoder } from '../../src/batch/keys';
 import type { TimeColumn } from '../../src/batch/time';
+import type { DurationLike } from '../../src/time/duration';
 import { currentRun } from '../../src/time/run';
 import { operate } from './operate';
+import type { KeyedArrays } from './keyed';
+import { KeyedStore } from './keyed-store';
 
 /** The input name in error messages of single-input operators. */
 export const SOURCE = 'source';
@@ -21,12 +25,52 @@ export interface KeyedBatch {
   readonly batch: RecordBatch;
   /** Its time values, epoch ns. */
   readonly times: BigInt64Array;
-  /** Key code per row (`-1`: null key; all 0 without `by`): slot = code + 1. */
+  /**
+   * Per row, its state slot minus 1 (slot = code + 1; `-1`: the null-key group, and every
+   * row without `by`). Without `expireAfter` these are the key codes; with it, a key that
+   * expired and came back has a new slot. Valid for this batch only.
+   */
   readonly codes: Int32Array;
-  /** Slots in use: `keys + 1`. State arrays need room for this many. */
+  /** Slots in use (the state was grown to this many by the store). */
   readonly slots: number;
   /** The batch's first row, counted over the whole stream (for errors). */
   readonly rowBase: number;
+}
+
+/** A keyed worker: its per-key state (grown and compacted by the store) and its per-batch map. */
+export interface KeyedWorker {
+  readonly state: KeyedArrays;
+  apply(k: KeyedBatch): RecordBatch;
+}
+
+/** The key-expiry options shared by the keyed operators. */
+export interface ExpiryOptions {
+  /**
+   * Forget a key not seen for more than this much event time (ms, bigint ns or a date-fns
+   * `Duration`): its next row starts from a fresh state. Needs `by`. Default: never.
+   */
+  expireAfter?: DurationLike;
+  /** Called after each batch in which keys expired, with their number. */
+  onExpire?: (count: number) => void;
+}
+
+/**
+ * Checks `expireAfter` (and `onExpire`) when the operator is created: a valid duration, and
+ * key columns to expire. Returns the store options.
+ */
+export function expiryOptions(by: readonly string[], o: ExpiryOptions | undefined): ExpiryOptions {
+  if (!o) return {};
+  const out: ExpiryOptions = {};
+  if (o.onExpire !== undefined) {
+    if (typeof o.onExpire !== 'function') throw new InvalidOptionError('onExpire', `expected a function, got ${typeof o.onExpire}`);
+    out.onExpire = o.onExpire;
+  }
+  if (o.expireAfter !== undefined) {
+    if (by.length === 0) throw new InvalidOptionError('expireAfter', 'key expiry needs key columns (by): without them, every row is one group, which never expires');
+    new KeyedStore(by, { expireAfter: o.expireAfter }); // checks the duration now
+    out.expireAfter = o.expireAfter;
+  }
+  return out;
 }
 
 /** What a keyed worker is built from, once per stream (the schema never changes). */
@@ -63,13 +107,13 @@ export function columnIndex(schema: Schema, name: string): number {
 export function keyedBatches(
   on: string | undefined,
   by: readonly string[],
-  setup: (s: KeyedSchema) => (k: KeyedBatch) => RecordBatch,
+  setup: (s: KeyedSchema) => KeyedWorker,
+  expiry: ExpiryOptions = {},
 ): OperatorFunction<RecordBatch, RecordBatch> {
   return operate<RecordBatch, RecordBatch>((source, subscriber) => {
     const validator = new StreamValidator(SOURCE, on ?? currentRun()?.time ?? 'ts');
-    let encoder: KeyEncoder | undefined;
-    let worker: ((k: KeyedBatch) => RecordBatch) | undefined;
-    let codes = new Int32Array(0);
+    const store = new KeyedStore(by, { input: SOURCE, ...expiry });
+    let worker: KeyedWorker | undefined;
     return source.subscribe({
       next(batch) {
         let out: RecordBatch;
@@ -78,15 +122,13 @@ export function keyedBatches(
           const times = validator.check(batch);
           if (worker === undefined) {
             const schema = validator.schema!;
-            if (by.length) encoder = new KeyEncoder(schema, by, { input: SOURCE });
-            worker = setup({ schema, time: validator.time!, keyIndices: encoder ? encoder.indices : [] });
+            store.bind(schema);
+            worker = setup({ schema, time: validator.time!, keyIndices: store.keyEncoder ? store.keyEncoder.indices : [] });
+            store.register(worker.state);
           }
-          const n = batch.numRows;
-          if (codes.length < n) codes = new Int32Array(Math.max(n, codes.length * 2));
-          let rowCodes: Int32Array;
-          if (encoder) rowCodes = encoder.encode(batch, codes);
-          else rowCodes = codes.subarray(0, n); // never written: all 0, one group (slot 1)
-          out = worker({ batch, times, codes: rowCodes, slots: (encoder ? encoder.size : 1) + 1, rowBase });
+          const codes = store.encodeCodes(batch, times);
+          out = worker.apply({ batch, times, codes, slots: store.slotCount, rowBase });
+          store.endBatch();
         } catch (e) {
           subscriber.error(e);
           return;

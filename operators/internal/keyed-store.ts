@@ -201,6 +201,40 @@ export class KeyedStore {
     return slots;
   }
 
+  /**
+   * Like `encode`, but gives each row's *slot - 1* (`-1`: the null-key group), for kernels
+   * that index their state by `code + 1`. Without `expireAfter` this is the key encoder's
+   * codes themselves (no pass over the rows), without key columns a reused buffer of -1;
+   * with `expireAfter`, one pass subtracting 1 from the slots. Valid until `endBatch()`
+   * (a reused buffer).
+   */
+  encodeCodes(batch: RecordBatch, times?: BigInt64Array): Int32Array {
+    const n = batch.numRows;
+    if (this.by.length === 0) {
+      if (this.codes.length < n) this.codes = new Int32Array(Math.max(n, this.codes.length * 2, 64)).fill(-1);
+      if (this.grown < 1) {
+        for (const s of this.states) s.grow(1);
+        this.grown = 1;
+      }
+      return this.codes.subarray(0, n);
+    }
+    if (!this.expiring) {
+      if (this.codes.length < n) this.codes = new Int32Array(Math.max(n, this.codes.length * 2, 64));
+      this.bind(batch.schema);
+      const codes = this.encoder!.encode(batch, this.codes);
+      this.used = this.encoder!.size + 1;
+      if (this.used > this.grown) {
+        for (const s of this.states) s.grow(this.used);
+        this.grown = this.used;
+      }
+      return codes;
+    }
+    const slots = this.encode(batch, times);
+    const out = this.codes.subarray(0, n);
+    for (let i = 0; i < n; i++) out[i] = slots[i] - 1;
+    return out;
+  }
+
   /** Maps key codes to slots, starting fresh slots for new and expired keys; tracks last-seen times. */
   private assignSlots(codes: Int32Array, times: BigInt64Array, n: number, slots: Int32Array): void {
     const exp = this.expireAfterNs;

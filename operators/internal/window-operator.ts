@@ -1,7 +1,8 @@
 /**
  * The body shared by `cumulative` and `rolling`: per batch, check it (a `RecordBatch`, one
- * schema, a sorted time column without nulls: `StreamValidator`), encode the `by` keys
- * (`KeyEncoder`, slot = code + 1), read the aggregated columns as Float64 once each, run
+ * schema, a sorted time column without nulls: `StreamValidator`), encode the `by` keys into
+ * slots (`KeyedStore`: slot = code + 1 without `expireAfter`; with it, keys not seen for
+ * that long are forgotten and the state compacted), read the aggregated columns as Float64 once each, run
  * one kernel per aggregation over the per-key state, and emit the input columns
  * (zero-copy) with the aggregation columns appended.
  */
@@ -10,17 +11,20 @@ import { type Data, Field, Float64, type RecordBatch, type Schema } from 'apache
 import { InvalidOptionError } from '../../src/errors';
 import { recordBatch, schemaWith, structData } from '../../src/batch/build';
 import { StreamValidator } from '../../src/batch/validate';
-import { KeyEncoder } from '../../src/batch/keys';
 import { type Agg, parseAggs, resolveAggs, type ResolvedAgg } from '../../src/aggs/agg';
 import { type FloatColumn, floatValues } from '../../src/aggs/values';
 import { currentRun } from '../../src/time/run';
 import { operate } from './operate';
+import type { KeyedArrays } from './keyed';
+import { KeyedStore } from './keyed-store';
+import { type ExpiryOptions, expiryOptions } from './fill-stream';
 
-/** What an operator's state does per batch. */
-export interface WindowKernels {
-  /** Makes room for `slots` key slots. */
-  grow(slots: number): void;
-  /** One output column per aggregation. `columns[c]`: the c-th distinct aggregated column. */
+/** What an operator's state does per batch (`grow`/`remap`: its per-key arrays, see `KeyedArrays`). */
+export interface WindowKernels extends KeyedArrays {
+  /**
+   * One output column per aggregation. `codes[i]`: row i's slot - 1 (slot 0 = the null-key
+   * group). `columns[c]`: the c-th distinct aggregated column.
+   */
   run(codes: Int32Array, times: BigInt64Array, n: number, columns: readonly (FloatColumn | null)[]): Data[];
 }
 
@@ -43,7 +47,7 @@ export function parseBy(by: unknown): readonly string[] {
   return list as string[];
 }
 
-export interface WindowOperatorOptions {
+export interface WindowOperatorOptions extends ExpiryOptions {
   readonly aggs: unknown;
   readonly by: unknown;
   readonly on: string | undefined;
@@ -56,15 +60,15 @@ export interface WindowOperatorOptions {
 export function windowOperator(options: WindowOperatorOptions, makeState: (plan: WindowPlan) => WindowKernels): OperatorFunction<RecordBatch, RecordBatch> {
   const parsed: ReadonlyArray<{ name: string; agg: Agg }> = parseAggs(options.aggs);
   const by = parseBy(options.by);
+  const expiry = expiryOptions(by, options);
   if (options.on !== undefined && typeof options.on !== 'string') throw new InvalidOptionError('on', `expected a column name, got ${String(options.on)}`);
   return operate<RecordBatch, RecordBatch>((source, subscriber) => {
     const run = currentRun();
     const validator = new StreamValidator('source', options.on ?? run?.time ?? 'ts');
-    let keys: KeyEncoder | undefined;
+    const store = new KeyedStore(by, { input: 'source', ...expiry });
     let plan: WindowPlan | undefined;
     let state: WindowKernels | undefined;
     let outSchema: Schema | undefined;
-    let codes = new Int32Array(0);
     const scratch: { buf: Float64Array }[] = [];
 
     const start = (schema: Schema) => {
@@ -76,10 +80,11 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
         if (c < 0) c = columns.push(a.index) - 1;
         return c;
       });
-      if (by.length) keys = new KeyEncoder(schema, by, { input: 'source' });
+      store.bind(schema);
       plan = { aggs, columns, columnOf };
       for (let c = 0; c < columns.length; c++) scratch.push({ buf: new Float64Array(0) });
       state = makeState(plan);
+      store.register(state);
       outSchema = schemaWith(schema, aggs.map((a) => new Field(a.name, new Float64(), true)));
     };
 
@@ -87,13 +92,11 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
       const times = validator.check(batch);
       if (!plan) start(batch.schema);
       const n = batch.numRows;
-      if (codes.length < n) codes = new Int32Array(Math.max(n, codes.length * 2));
-      // without `by`, every row has code 0 (`codes` is never written): slot 1
-      const c = keys ? keys.encode(batch, codes) : codes.subarray(0, n);
-      state!.grow((keys ? keys.size : 1) + 1);
+      const c = store.encodeCodes(batch, times);
       const children = batch.data.children;
       const cols = plan!.columns.map((j, k) => floatValues(children[j], scratch[k]));
       const outs = state!.run(c, times, n, cols);
+      store.endBatch();
       return recordBatch(outSchema!, structData(outSchema!, [...children, ...outs], n));
     };
 

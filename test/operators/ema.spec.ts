@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { map, of } from 'rxjs';
 import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { ema, EmaState, type EmaOptions } from '../../operators/ema';
+import { KeyedStore } from '../../operators/internal/keyed-store';
 import { ffill } from '../../operators/ffill';
 import { batch, split } from '../../src/testing/builders';
 import type { SchemaSpec } from '../../src/testing/schema';
@@ -215,3 +216,104 @@ describe('ema against nodejs-polars ewmMean over a key (oracle)', () => {
     );
   });
 });
+
+describe('ema key expiry (expireAfter)', () => {
+  it('a key not seen for more than expireAfter restarts its average; expiries are counted', () => {
+    const counts: number[] = [];
+    const a = batch({ ts: [0, 5, 10, 21, 22], k: ['x', 'y', 'x', 'x', 'y'], px: [10, 1, 20, 30, 3] }, S);
+    const e = toColumns(run(split(a, [2, 4]), { by: 'k', columns: { e: 'px' }, alpha: 0.5, adjust: false, expireAfter: 10, onExpire: (n) => counts.push(n) })).e;
+    // x: 10, then 15 (gap 10: kept), then 30 starts again (gap 11); y: 1, then 3 starts again (gap 17)
+    expect(e).toEqual([10, 1, 15, 30, 3]);
+    expect(counts).toEqual([2]);
+    expect(errorOf(() => ema({ columns: 'px', alpha: 0.5, expireAfter: 10 }))).toMatchObject({ option: 'expireAfter' });
+    expect(errorOf(() => ema({ by: 'k', columns: 'px', alpha: 0.5, expireAfter: -5 }))).toBeInstanceOf(InvalidOptionError);
+  });
+
+  it('random data, any split: the same as renaming each key at every gap > expireAfter (no expiry); counts agree', () => {
+    const spec: SchemaSpec = { ts: 'timestamp[ms]', k: 'dictionary', px: 'float64' };
+    for (let seed = 1; seed <= 30; seed++) {
+      const c = randomCase(seed);
+      const o: Omit<EmaOptions, 'by'> = seed % 2 ? { columns: { e: 'px' }, alpha: 0.3, minPeriods: 2 } : { columns: { e: 'px' }, halfLife: 4, times: true };
+      let expired = 0;
+      const got = toColumns(run(split(batch({ ts: c.ts, k: c.k, px: c.v }, spec), c.cuts), { ...o, by: 'k', expireAfter: c.d, onExpire: (x) => (expired += x) }));
+      const ref = lifetimes(c.ts, c.k, c.d);
+      const want = toColumns(run(batch({ ts: c.ts, k: ref.renamed, px: c.v }, spec), { ...o, by: 'k' }));
+      expect(got.e).toEqual(want.e);
+      expect(expired).toBe(ref.expired);
+    }
+  });
+
+  it('identical output for any batch split, cycle and live with expireAfter (expectParity)', async () => {
+    const c = randomCase(7);
+    const q = batch({ ts: c.ts.map((t) => t * 100), k: c.k, px: c.v }, { ts: 'timestamp[ms]', k: 'dictionary', px: 'float64' });
+    await expectParity(({ q }) => q.pipe(ema({ by: 'k', columns: { e: 'px' }, alpha: 0.3, expireAfter: 250 })), { q }, { runs: 8 });
+  });
+
+  it('100 000 keys each seen once: the key dictionary and the state stay bounded', () => {
+    const { max, restore } = watchStores();
+    try {
+      let expired = 0;
+      const batches: RecordBatch[] = [];
+      for (let j = 0; j < 500; j++) {
+        const ks = Array.from({ length: 200 }, (_, i) => `k${j * 200 + i}`);
+        batches.push(batch({ ts: ks.map(() => j), k: ks, px: ks.map((_, i) => i) }, S));
+      }
+      const out = run(batches, { by: 'k', columns: { e: 'px' }, alpha: 0.5, expireAfter: 2, onExpire: (c) => (expired += c) });
+      expect(out.reduce((m, b) => m + b.numRows, 0)).toBe(100_000);
+      expect(expired).toBe(100_000 - 3 * 200);
+      expect(max()).toBeLessThan(2_000);
+    } finally {
+      restore();
+    }
+  });
+});
+
+/** Key expiry row by row: each key renamed at every gap > d (a new lifetime), and the number of lifetimes ended after the last row. */
+function lifetimes(ts: number[], ks: (string | null)[], d: number): { renamed: (string | null)[]; expired: number } {
+  const last = new Map<string, number>();
+  const gen = new Map<string, number>();
+  let expired = 0;
+  const renamed = ks.map((k, i) => {
+    if (k === null) return null;
+    const t0 = last.get(k);
+    if (t0 !== undefined && ts[i] - t0 > d) {
+      expired++;
+      gen.set(k, (gen.get(k) ?? 0) + 1);
+    }
+    last.set(k, ts[i]);
+    return `${k}#${gen.get(k) ?? 0}`;
+  });
+  const end = ts[ts.length - 1];
+  for (const t0 of last.values()) if (end - t0 > d) expired++;
+  return { renamed, expired };
+}
+
+/** Watches every `KeyedStore` after each batch: the largest key dictionary or slot count seen. */
+function watchStores(): { max: () => number; restore: () => void } {
+  const endBatch = KeyedStore.prototype.endBatch;
+  let max = 0;
+  const spy = vi.spyOn(KeyedStore.prototype, 'endBatch').mockImplementation(function (this: KeyedStore) {
+    max = Math.max(max, this.dictionarySize, this.slotCount);
+    endBatch.call(this);
+  });
+  return { max: () => max, restore: () => spy.mockRestore() };
+}
+
+/** Random rows for the expiry properties: sorted times with ties and gaps, keys a/b/c/null, values with nulls, cut points. */
+function randomCase(seed: number) {
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const n = 1 + Math.floor(rnd() * 50);
+  let t = 0;
+  const ts = Array.from({ length: n }, () => (t += [0, 1, 3, 8][Math.floor(rnd() * 4)]));
+  const k = Array.from({ length: n }, () => ['a', 'b', 'c', null][Math.floor(rnd() * 4)]);
+  const v = Array.from({ length: n }, () => (rnd() < 0.3 ? null : Math.floor(rnd() * 19) - 9));
+  const cuts = [...new Set(Array.from({ length: 4 }, () => Math.floor(rnd() * (n + 1))))].sort((x, y) => x - y);
+  return { n, ts, k, v, cuts, d: [0, 2, 5, 20][seed % 4] };
+}

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { map, of } from 'rxjs';
 import { type Data, Field, List, type RecordBatch, Schema, Float64, Struct, makeData, vectorFromArray, Utf8, TimestampMillisecond } from 'apache-arrow';
 import fc from 'fast-check';
@@ -12,6 +12,7 @@ import { expectParity } from '../../src/testing/parity';
 import { marbleTest } from '../../src/testing/marbles';
 import { makeBatch } from '../../src/batch/build';
 import { KeyEncoder } from '../../src/batch/keys';
+import { KeyedStore } from '../../operators/internal/keyed-store';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError, TimeOrderError } from '../../src/errors';
 import { replay } from '../../src/time/replay';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
@@ -313,6 +314,111 @@ describe('ffill against nodejs-polars forward fill over a key (oracle)', () => {
     );
   });
 });
+
+describe('ffill key expiry (expireAfter)', () => {
+  const E: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', bid: 'float64', s: 'utf8' };
+
+  it('a key not seen for more than expireAfter is not filled from before the gap; expiries are counted', () => {
+    const counts: number[] = [];
+    const a = batch({ ts: [0, 5, 10, 21, 22, 23], k: ['x', 'y', 'x', 'x', 'y', 'y'], bid: [1, 2, null, null, null, null], s: ['p', 'q', null, null, null, null] }, E);
+    const out = run(split(a, [2, 4]), { by: 'k', expireAfter: 10, onExpire: (n) => counts.push(n) });
+    // x at 10 is 10 after 0 (not more): filled; x at 21 is 11 after 10: fresh, stays null; y at 22 is 17 after 5: fresh
+    expect(toColumns(out)).toMatchObject({ bid: [1, 2, 1, null, null, null], s: ['p', 'q', 'p', null, null, null] });
+    // the batch [10, 21] ends x's first lifetime (gap 11) and y's (16 behind 21)
+    expect(counts).toEqual([2]);
+    // without expireAfter, everything is filled
+    expect(toColumns(run(a, { by: 'k' })).bid).toEqual([1, 2, 1, 1, 2, 2]);
+  });
+
+  it('null keys never expire; expireAfter needs by; a bad duration is an InvalidOptionError', () => {
+    const a = batch({ ts: [0, 100], k: [null, null], bid: [1, null], s: ['p', null] }, E);
+    expect(toColumns(run(a, { by: 'k', expireAfter: 10 })).bid).toEqual([1, 1]);
+    expect(errorOf(() => ffill({ expireAfter: 10 }))).toMatchObject({ option: 'expireAfter' });
+    expect(errorOf(() => ffill({ by: 'k', expireAfter: -1 }))).toBeInstanceOf(InvalidOptionError);
+    expect(errorOf(() => ffill({ by: 'k', onExpire: 1 as never }))).toMatchObject({ option: 'onExpire' });
+  });
+
+  it('random data, any split: the same as renaming each key at every gap > expireAfter (no expiry); counts agree', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const rnd = mulberry(seed);
+      const n = 1 + Math.floor(rnd() * 50);
+      let t = 0;
+      const ts = Array.from({ length: n }, () => (t += [0, 1, 3, 8][Math.floor(rnd() * 4)]));
+      const k = Array.from({ length: n }, () => ['a', 'b', 'c', null][Math.floor(rnd() * 4)]);
+      const bid = Array.from({ length: n }, (_, i) => (rnd() < 0.6 ? null : i));
+      const str = Array.from({ length: n }, (_, i) => (rnd() < 0.6 ? null : `v${i}`));
+      const d = [0, 2, 5, 20][seed % 4];
+      const spec = { ...E, k: seed % 2 ? 'dictionary' : 'utf8' } as SchemaSpec;
+      const cuts = [...new Set(Array.from({ length: 4 }, () => Math.floor(rnd() * (n + 1))))].sort((x, y) => x - y);
+      let expired = 0;
+      const got = toColumns(run(split(batch({ ts, k, bid, s: str }, spec), cuts), { by: 'k', expireAfter: d, onExpire: (c) => (expired += c), limit: seed % 3 ? undefined : 2 }));
+      const ref = lifetimes(ts, k, d);
+      const want = toColumns(run(batch({ ts, k: ref.renamed, bid, s: str }, spec), { by: 'k', limit: seed % 3 ? undefined : 2 }));
+      expect({ bid: got.bid, s: got.s }).toEqual({ bid: want.bid, s: want.s });
+      expect(expired).toBe(ref.expired);
+    }
+  });
+
+  it('identical output for any batch split, cycle and live with expireAfter (expectParity)', async () => {
+    const rnd = mulberry(17);
+    const n = 40;
+    const ts = Array.from({ length: n }, (_, i) => Math.floor(i * 37.3));
+    const k = Array.from({ length: n }, () => ['a', 'b', 'c', null][Math.floor(rnd() * 4)]);
+    const bid = Array.from({ length: n }, (_, i) => (rnd() < 0.5 ? null : i));
+    const s = Array.from({ length: n }, (_, i) => (rnd() < 0.5 ? null : `v${i}`));
+    const q = batch({ ts, k, bid, s }, { ts: 'timestamp[ms]', k: 'dictionary', bid: 'float64', s: 'utf8' });
+    await expectParity(({ q }) => q.pipe(ffill({ by: 'k', expireAfter: 100 })), { q }, { runs: 8 });
+  });
+
+  it('100 000 keys each seen once: the key dictionary and the state stay bounded', () => {
+    const { max, restore } = watchStores();
+    try {
+      let expired = 0;
+      const batches: RecordBatch[] = [];
+      for (let j = 0; j < 500; j++) {
+        const ks = Array.from({ length: 200 }, (_, i) => `k${j * 200 + i}`);
+        batches.push(batch({ ts: ks.map(() => j), k: ks, bid: ks.map((_, i) => (i % 2 ? null : i)), s: ks.map(() => null) }, E));
+      }
+      const out = run(batches, { by: 'k', expireAfter: 2, onExpire: (c) => (expired += c) });
+      expect(out.reduce((m, b) => m + b.numRows, 0)).toBe(100_000);
+      expect(expired).toBe(100_000 - 3 * 200); // the keys of the last 3 instants are alive
+      expect(max()).toBeLessThan(2_000);
+    } finally {
+      restore();
+    }
+  });
+});
+
+/** Key expiry row by row: each key renamed at every gap > d (a new lifetime), and the number of lifetimes ended after the last row. */
+function lifetimes(ts: number[], ks: (string | null)[], d: number): { renamed: (string | null)[]; expired: number } {
+  const last = new Map<string, number>();
+  const gen = new Map<string, number>();
+  let expired = 0;
+  const renamed = ks.map((k, i) => {
+    if (k === null) return null;
+    const t0 = last.get(k);
+    if (t0 !== undefined && ts[i] - t0 > d) {
+      expired++;
+      gen.set(k, (gen.get(k) ?? 0) + 1);
+    }
+    last.set(k, ts[i]);
+    return `${k}#${gen.get(k) ?? 0}`;
+  });
+  const end = ts[ts.length - 1];
+  for (const t0 of last.values()) if (end - t0 > d) expired++;
+  return { renamed, expired };
+}
+
+/** Watches every `KeyedStore` after each batch: the largest key dictionary or slot count seen. */
+function watchStores(): { max: () => number; restore: () => void } {
+  const endBatch = KeyedStore.prototype.endBatch;
+  let max = 0;
+  const spy = vi.spyOn(KeyedStore.prototype, 'endBatch').mockImplementation(function (this: KeyedStore) {
+    max = Math.max(max, this.dictionarySize, this.slotCount);
+    endBatch.call(this);
+  });
+  return { max: () => max, restore: () => spy.mockRestore() };
+}
 
 function listBatch(): RecordBatch {
   const xs = vectorFromArray([[1], [2]], new List(new Field('item', new Float64(), true)));

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { map, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { type RollingOptions, rolling } from '../../operators/rolling';
+import { KeyedStore } from '../../operators/internal/keyed-store';
 import { RowWindowState, TimeWindowState } from '../../operators/internal/window-state';
 import { type AggOp, count, first, last, max, mean, min, std, sum, variance } from '../../src/aggs/agg';
 import { batch, split } from '../../src/testing/builders';
@@ -370,3 +371,121 @@ describe('window state remap (key expiry)', () => {
     expect(outA).toEqual(outB);
   });
 });
+
+describe('rolling key expiry (expireAfter)', () => {
+  it('a key not seen for more than expireAfter starts with an empty window; expiries are counted', () => {
+    const counts: number[] = [];
+    const b = input([0, 5, 10, 21, 22], ['x', 'y', 'x', 'x', 'y'], [1, 2, 3, 4, 5]);
+    // a 100 ms window would still hold x's rows at 0 and 10 at time 21: expiry empties it
+    const out = toColumns(runSync(split(b, [2, 4]), { by: 'k', window: 100, aggs: { s: sum('v'), n: count() }, expireAfter: 10, onExpire: (n) => counts.push(n) }));
+    expect(out.s).toEqual([1, 2, 4, 4, 5]);
+    expect(out.n).toEqual([1, 1, 2, 1, 1]);
+    expect(counts).toEqual([2]);
+    expect(col(b, { by: 'k', window: 100, aggs: { s: sum('v') } }, 's')).toEqual([1, 2, 4, 8, 7]);
+    // row windows too
+    expect(col(split(b, [3]), { by: 'k', window: { rows: 3 }, minPeriods: 1, aggs: { s: sum('v') }, expireAfter: 10 }, 's')).toEqual([1, 2, 4, 4, 5]);
+    expect(errorOf(() => rolling({ window: 100, aggs: { s: sum('v') }, expireAfter: 10 }))).toMatchObject({ option: 'expireAfter' });
+  });
+
+  it('random data, any split: the same as renaming each key at every gap > expireAfter (no expiry); counts agree', () => {
+    const aggs = { s: sum('v'), m: mean('v'), hi: max('v'), f: first('v'), l: last('v'), sd: std('v'), n: count() };
+    for (let seed = 1; seed <= 40; seed++) {
+      const c = randomCase(seed);
+      const spec = { ...S, k: seed % 2 ? 'dictionary' : 'utf8' } as Record<string, string> as typeof S;
+      const window = seed % 3 === 0 ? { rows: 3 } : [4, 30][seed % 2];
+      const o: RollingOptions = { by: 'k', window, aggs, minPeriods: 1 };
+      let expired = 0;
+      const got = toColumns(runSync(split(input(c.ts, c.k, c.v, spec), c.cuts), { ...o, expireAfter: c.d, onExpire: (x) => (expired += x) }));
+      const ref = lifetimes(c.ts, c.k, c.d);
+      const want = toColumns(runSync(input(c.ts, ref.renamed, c.v, spec), o));
+      for (const name of Object.keys(aggs)) expect(got[name]).toEqual(want[name]);
+      expect(expired).toBe(ref.expired);
+    }
+  });
+
+  it('identical output for any batch split, cycle and live with expireAfter (expectParity)', async () => {
+    for (const window of [2000, { rows: 3 }]) {
+      const c = randomCase(11);
+      const b = input(c.ts.map((t) => t * 100), c.k, c.v, { ...S, k: 'dictionary' });
+      const opts: RollingOptions = { by: 'k', window, minPeriods: 1, aggs: { s: sum('v'), hi: max('v'), n: count() }, expireAfter: 250 };
+      await expectParity(({ src }) => src.pipe(rolling(opts)), { src: b }, { runs: 6 });
+    }
+  });
+
+  it('100 000 keys each seen once: the key dictionary, the state and the window ring stay bounded', () => {
+    const { max: largest, restore } = watchStores();
+    const run = TimeWindowState.prototype.run;
+    let ring = 0;
+    const spy = vi.spyOn(TimeWindowState.prototype, 'run').mockImplementation(function (this: TimeWindowState, ...args: Parameters<TimeWindowState['run']>) {
+      ring = Math.max(ring, this.size);
+      return run.apply(this, args);
+    });
+    try {
+      let expired = 0;
+      const batches: RecordBatch[] = [];
+      for (let j = 0; j < 500; j++) {
+        const ks = Array.from({ length: 200 }, (_, i) => `k${j * 200 + i}`);
+        batches.push(input(ks.map(() => j), ks, ks.map((_, i) => i)));
+      }
+      // a window far longer than expireAfter: the expired keys' rows leave the ring when the store compacts
+      const out = runSync(batches, { by: 'k', window: 1_000_000, aggs: { s: sum('v'), hi: max('v') }, expireAfter: 2, onExpire: (c) => (expired += c) });
+      expect(out.reduce((m, b) => m + b.numRows, 0)).toBe(100_000);
+      expect(expired).toBe(100_000 - 3 * 200);
+      expect(largest()).toBeLessThan(2_000);
+      expect(ring).toBeLessThan(2_000);
+    } finally {
+      restore();
+      spy.mockRestore();
+    }
+  });
+});
+
+/** Key expiry row by row: each key renamed at every gap > d (a new lifetime), and the number of lifetimes ended after the last row. */
+function lifetimes(ts: number[], ks: (string | null)[], d: number): { renamed: (string | null)[]; expired: number } {
+  const last = new Map<string, number>();
+  const gen = new Map<string, number>();
+  let expired = 0;
+  const renamed = ks.map((k, i) => {
+    if (k === null) return null;
+    const t0 = last.get(k);
+    if (t0 !== undefined && ts[i] - t0 > d) {
+      expired++;
+      gen.set(k, (gen.get(k) ?? 0) + 1);
+    }
+    last.set(k, ts[i]);
+    return `${k}#${gen.get(k) ?? 0}`;
+  });
+  const end = ts[ts.length - 1];
+  for (const t0 of last.values()) if (end - t0 > d) expired++;
+  return { renamed, expired };
+}
+
+/** Watches every `KeyedStore` after each batch: the largest key dictionary or slot count seen. */
+function watchStores(): { max: () => number; restore: () => void } {
+  const endBatch = KeyedStore.prototype.endBatch;
+  let max = 0;
+  const spy = vi.spyOn(KeyedStore.prototype, 'endBatch').mockImplementation(function (this: KeyedStore) {
+    max = Math.max(max, this.dictionarySize, this.slotCount);
+    endBatch.call(this);
+  });
+  return { max: () => max, restore: () => spy.mockRestore() };
+}
+
+/** Random rows for the expiry properties: sorted times with ties and gaps, keys a/b/c/null, values with nulls, cut points. */
+function randomCase(seed: number) {
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const n = 1 + Math.floor(rnd() * 50);
+  let t = 0;
+  const ts = Array.from({ length: n }, () => (t += [0, 1, 3, 8][Math.floor(rnd() * 4)]));
+  const k = Array.from({ length: n }, () => ['a', 'b', 'c', null][Math.floor(rnd() * 4)]);
+  const v = Array.from({ length: n }, () => (rnd() < 0.3 ? null : Math.floor(rnd() * 19) - 9));
+  const cuts = [...new Set(Array.from({ length: 4 }, () => Math.floor(rnd() * (n + 1))))].sort((x, y) => x - y);
+  return { n, ts, k, v, cuts, d: [0, 2, 5, 20][seed % 4] };
+}
