@@ -1,10 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { map, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { type CumulativeOptions, cumulative } from '../../operators/cumulative';
-import { KeyedStore } from '../../operators/internal/keyed-store';
 import { CumulativeState } from '../../operators/internal/window-state';
 import { type AggOp, count, first, last, max, mean, min, std, sum, variance } from '../../src/aggs/agg';
 import { batch, split } from '../../src/testing/builders';
@@ -14,6 +13,7 @@ import { expectParity } from '../../src/testing/parity';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, TimeOrderError } from '../../src/errors';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { closeTo, reference, type RefRow } from '../aggs/reference';
+import { lifetimes, watchStores, randomCase } from '../helpers/keyed';
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', v: 'float64' };
 const input = (ts: number[], k: (string | null)[], v: (number | null)[], schema = S) => batch({ ts, k, v }, schema);
@@ -264,52 +264,3 @@ describe('cumulative key expiry (expireAfter)', () => {
   });
 });
 
-/** Key expiry row by row: each key renamed at every gap > d (a new lifetime), and the number of lifetimes ended after the last row. */
-function lifetimes(ts: number[], ks: (string | null)[], d: number): { renamed: (string | null)[]; expired: number } {
-  const last = new Map<string, number>();
-  const gen = new Map<string, number>();
-  let expired = 0;
-  const renamed = ks.map((k, i) => {
-    if (k === null) return null;
-    const t0 = last.get(k);
-    if (t0 !== undefined && ts[i] - t0 > d) {
-      expired++;
-      gen.set(k, (gen.get(k) ?? 0) + 1);
-    }
-    last.set(k, ts[i]);
-    return `${k}#${gen.get(k) ?? 0}`;
-  });
-  const end = ts[ts.length - 1];
-  for (const t0 of last.values()) if (end - t0 > d) expired++;
-  return { renamed, expired };
-}
-
-/** Watches every `KeyedStore` after each batch: the largest key dictionary or slot count seen. */
-function watchStores(): { max: () => number; restore: () => void } {
-  const endBatch = KeyedStore.prototype.endBatch;
-  let max = 0;
-  const spy = vi.spyOn(KeyedStore.prototype, 'endBatch').mockImplementation(function (this: KeyedStore) {
-    max = Math.max(max, this.dictionarySize, this.slotCount);
-    endBatch.call(this);
-  });
-  return { max: () => max, restore: () => spy.mockRestore() };
-}
-
-/** Random rows for the expiry properties: sorted times with ties and gaps, keys a/b/c/null, values with nulls, cut points. */
-function randomCase(seed: number) {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const n = 1 + Math.floor(rnd() * 50);
-  let t = 0;
-  const ts = Array.from({ length: n }, () => (t += [0, 1, 3, 8][Math.floor(rnd() * 4)]));
-  const k = Array.from({ length: n }, () => ['a', 'b', 'c', null][Math.floor(rnd() * 4)]);
-  const v = Array.from({ length: n }, () => (rnd() < 0.3 ? null : Math.floor(rnd() * 19) - 9));
-  const cuts = [...new Set(Array.from({ length: 4 }, () => Math.floor(rnd() * (n + 1))))].sort((x, y) => x - y);
-  return { n, ts, k, v, cuts, d: [0, 2, 5, 20][seed % 4] };
-}

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { map, of } from 'rxjs';
 import { type Data, Field, List, type RecordBatch, Schema, Float64, Struct, makeData, vectorFromArray, Utf8, TimestampMillisecond } from 'apache-arrow';
 import fc from 'fast-check';
@@ -12,10 +12,10 @@ import { expectParity } from '../../src/testing/parity';
 import { marbleTest } from '../../src/testing/marbles';
 import { makeBatch } from '../../src/batch/build';
 import { KeyEncoder } from '../../src/batch/keys';
-import { KeyedStore } from '../../operators/internal/keyed-store';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError, TimeOrderError } from '../../src/errors';
 import { replay } from '../../src/time/replay';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
+import { lifetimes, watchStores } from '../helpers/keyed';
 
 function run(input: RecordBatch | RecordBatch[], options: FfillOptions = {}): RecordBatch[] {
   const out: RecordBatch[] = [];
@@ -388,37 +388,6 @@ describe('ffill key expiry (expireAfter)', () => {
     }
   });
 });
-
-/** Key expiry row by row: each key renamed at every gap > d (a new lifetime), and the number of lifetimes ended after the last row. */
-function lifetimes(ts: number[], ks: (string | null)[], d: number): { renamed: (string | null)[]; expired: number } {
-  const last = new Map<string, number>();
-  const gen = new Map<string, number>();
-  let expired = 0;
-  const renamed = ks.map((k, i) => {
-    if (k === null) return null;
-    const t0 = last.get(k);
-    if (t0 !== undefined && ts[i] - t0 > d) {
-      expired++;
-      gen.set(k, (gen.get(k) ?? 0) + 1);
-    }
-    last.set(k, ts[i]);
-    return `${k}#${gen.get(k) ?? 0}`;
-  });
-  const end = ts[ts.length - 1];
-  for (const t0 of last.values()) if (end - t0 > d) expired++;
-  return { renamed, expired };
-}
-
-/** Watches every `KeyedStore` after each batch: the largest key dictionary or slot count seen. */
-function watchStores(): { max: () => number; restore: () => void } {
-  const endBatch = KeyedStore.prototype.endBatch;
-  let max = 0;
-  const spy = vi.spyOn(KeyedStore.prototype, 'endBatch').mockImplementation(function (this: KeyedStore) {
-    max = Math.max(max, this.dictionarySize, this.slotCount);
-    endBatch.call(this);
-  });
-  return { max: () => max, restore: () => spy.mockRestore() };
-}
 
 function listBatch(): RecordBatch {
   const xs = vectorFromArray([[1], [2]], new List(new Field('item', new Float64(), true)));
