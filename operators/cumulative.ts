@@ -73,10 +73,13 @@ export function cumulative(options: CumulativeOptions): OperatorFunction<RecordB
   const o = (options ?? {}) as Partial<CumulativeOptions>;
   return windowOperator({ aggs: o.aggs, by: o.by, on: o.on, expireAfter: o.expireAfter, onExpire: o.onExpire }, (plan) => {
     const state = new CumulativeState(plan.aggs.map((a) => a.op));
+    const columnOf = plan.columnOf;
     return {
       grow: (slots) => state.grow(slots),
       remap: (map, slots) => state.remap(map, slots),
-      run: (codes, _times, n, columns) => plan.aggs.map((_a, j) => state.run(j, codes, n, plan.columnOf[j] < 0 ? null : columns[plan.columnOf[j]])),
+      run: (codes, _times, n, columns, out, at) => {
+        for (let j = 0; j < columnOf.length; j++) out[at + j] = state.run(j, codes, n, columnOf[j] < 0 ? null : columns[columnOf[j]]);
+      },
     };
   });
 }

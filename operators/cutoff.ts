@@ -1,11 +1,11 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RecordBatch } from 'apache-arrow';
 import { InvalidOptionError } from '../src/errors';
-import { filterRows } from '../src/batch/filter';
+import { selectRows } from '../src/batch/filter';
 import { cutoffRows } from '../src/kernels/cutoff';
 import { type KeyedArrays, growArray, remapArray } from './internal/keyed';
 import { type ExpiryOptions, type KeyedBatch, type KeyedSchema, columnIndex, expiryOptions, keyList, keyedBatches } from './internal/fill-stream';
-import { Float64Reader, checkNumeric } from './internal/fill-numeric';
+import { Float64Reader, bitsOf, checkNumeric } from './internal/fill-numeric';
 
 export interface CutoffOptions extends ExpiryOptions {
   /** Key column(s) (Utf8, Dictionary<Utf8>, integers, Bool): each key is compared with its own last emitted row. Default: one group. */
@@ -63,7 +63,8 @@ export interface CutoffOptions extends ExpiryOptions {
  *
  * **Cost per batch**: one key encoding, one pass over the rows (per row, the columns until
  * one has changed), then a zero-copy slice when the passing rows are one run (all of them,
- * none, or contiguous), else a gather of the passing rows (`filterRows`). Empty batches
+ * none, or contiguous), else a gather of the passing rows (`selectRows`; the kernel writes
+ * the selection vector directly, no mask). Empty batches
  * are emitted as they are, as `filter` does.
  */
 export function cutoff(options: CutoffOptions): OperatorFunction<RecordBatch, RecordBatch> {
@@ -110,7 +111,11 @@ export class CutoffState implements KeyedArrays {
   private seen = new Uint8Array(0);
   private last: Float64Array[];
   private lastValid: Uint8Array[];
-  private mask = new Uint8Array(0);
+  /** The passing rows' positions (reused; `selectRows` copies what it keeps). */
+  private selection = new Int32Array(0);
+  private readonly values: Float64Array[];
+  private readonly validity: (Uint8Array | null)[];
+  private readonly offsets: number[];
 
   constructor(
     s: KeyedSchema,
@@ -120,6 +125,9 @@ export class CutoffState implements KeyedArrays {
     this.inputs = columns.map((c) => columnIndex(s.schema, c));
     for (const j of this.inputs) checkNumeric('cutoff', s.schema.fields[j]);
     this.readers = columns.map(() => new Float64Reader());
+    this.values = columns.map(() => new Float64Array(0));
+    this.validity = columns.map(() => null);
+    this.offsets = columns.map(() => 0);
     this.last = columns.map(() => new Float64Array(0));
     this.lastValid = columns.map(() => new Uint8Array(0));
   }
@@ -146,19 +154,17 @@ export class CutoffState implements KeyedArrays {
     if (n === 0) return batch;
     this.grow(k.slots);
     const children = batch.data.children;
-    const values: Float64Array[] = [];
-    const validity: (Uint8Array | null)[] = [];
-    const offsets: number[] = [];
+    // the columns' arrays, in reused lists (valid for this call)
+    const { values, validity, offsets } = this;
     for (let c = 0; c < this.inputs.length; c++) {
       const d = children[this.inputs[c]];
-      values.push(this.readers[c].read(d, n));
-      validity.push(d.nullCount === 0 ? null : d.nullBitmap);
-      offsets.push(d.offset);
+      values[c] = this.readers[c].read(d, n);
+      validity[c] = bitsOf(d);
+      offsets[c] = d.offset;
     }
-    if (this.mask.length < n) this.mask = new Uint8Array(Math.max(n, this.mask.length * 2));
-    const mask = this.mask.subarray(0, n);
-    mask.fill(0);
-    cutoffRows(values, validity, offsets, this.tolerance, codes, n, this.seen, this.last, this.lastValid, mask);
-    return filterRows(batch, mask);
+    if (this.selection.length < n) this.selection = new Int32Array(Math.max(n, this.selection.length * 2, 256));
+    const count = cutoffRows(values, validity, offsets, this.tolerance, codes, n, this.seen, this.last, this.lastValid, this.selection);
+    // all rows: the batch itself; none: an empty slice; one run: a slice; else a gather (copies)
+    return selectRows(batch, this.selection, count);
   }
 }

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { type Data, Field, Float64, type RecordBatch, type Schema } from 'apache-arrow';
+import { type Data, type DataType, Field, Float64, type RecordBatch, type Schema } from 'apache-arrow';
 import { InvalidOptionError } from '../src/errors';
 import { recordBatch, schemaWith, structData } from '../src/batch/build';
 import { bitmapBytes } from '../src/kernels/bitmap';
@@ -9,7 +9,7 @@ import { allocArray } from '../src/kernels/gather';
 import { type DurationLike, durationToNs } from '../src/time/duration';
 import { type KeyedArrays, growArray, remapArray } from './internal/keyed';
 import { type ExpiryOptions, type KeyedBatch, type KeyedSchema, columnIndex, expiryOptions, keyList, keyedBatches } from './internal/fill-stream';
-import { Float64Reader, checkNumeric } from './internal/fill-numeric';
+import { Float64Reader, bitsOf, checkNumeric } from './internal/fill-numeric';
 
 export interface EmaOptions extends ExpiryOptions {
   /** Key column(s) (Utf8, Dictionary<Utf8>, integers, Bool): one average per key. Default: one group. */
@@ -174,6 +174,9 @@ export class EmaState implements KeyedArrays {
   /** Input column positions, and output positions in the output schema. */
   private readonly inputs: readonly number[];
   private readonly outputs: readonly number[];
+  /** Output columns. */
+  private readonly width: number;
+  private readonly types: readonly DataType[];
   private readonly readers: Float64Reader[];
   private mean: Float64Array[];
   private weight: Float64Array[];
@@ -192,6 +195,8 @@ export class EmaState implements KeyedArrays {
     if (outNames.includes(s.time.name)) throw new InvalidOptionError('columns', `an output would replace the time column '${s.time.name}'`);
     this.schema = schemaWith(s.schema, outNames.map((name) => new Field(name, new Float64(), true)));
     this.outputs = outNames.map((name) => this.schema.fields.findIndex((f) => f.name === name));
+    this.width = this.schema.fields.length;
+    this.types = this.schema.fields.map((f) => f.type);
     const k = p.pairs.length;
     this.readers = Array.from({ length: k }, () => new Float64Reader());
     this.mean = Array.from({ length: k }, () => new Float64Array(0));
@@ -229,20 +234,21 @@ export class EmaState implements KeyedArrays {
     this.grow(k.slots);
     const p = this.p;
     const children = batch.data.children;
-    const out = new Array<Data>(this.schema.fields.length);
-    for (let j = 0; j < children.length; j++) out[j] = children[j];
+    // the input columns, then the appended outputs (an output replacing an input overwrites it)
+    const out = children.slice() as Data[];
+    out.length = this.width;
     const words = p.halfLifeNs > 0 ? new Int32Array(k.times.buffer, k.times.byteOffset, 2 * n) : null;
     for (let c = 0; c < this.inputs.length; c++) {
       const d = children[this.inputs[c]];
       const values = this.readers[c].read(d, n);
-      const validity = d.nullCount === 0 ? null : d.nullBitmap;
+      const validity = bitsOf(d);
       const result = allocArray(Float64Array, n);
       const resultValidity = new Uint8Array(bitmapBytes(n));
       const nulls = words
         ? emaTimes(values, validity, d.offset, codes, n, words, p.halfLifeNs, p.adjust, p.minPeriods, this.mean[c], this.weight[c], this.count[c], this.lastHi[c], this.lastLo[c], result, resultValidity)
         : emaRows(values, validity, d.offset, codes, n, p.alpha, p.adjust, p.ignoreNulls, p.minPeriods, this.mean[c], this.weight[c], this.count[c], result, resultValidity);
       const at = this.outputs[c];
-      out[at] = newData(this.schema.fields[at].type, n, nulls, resultValidity, result);
+      out[at] = newData(this.types[at], n, nulls, resultValidity, result);
     }
     return recordBatch(this.schema, structData(this.schema, out, n));
   }

@@ -115,19 +115,24 @@ export function rolling(options: RollingOptions): OperatorFunction<RecordBatch, 
   }
   return windowOperator({ aggs: o.aggs, by: o.by, on: o.on, expireAfter: o.expireAfter, onExpire: o.onExpire }, (plan) => {
     const ops = plan.aggs.map((a) => a.op);
+    const columnOf = plan.columnOf;
     if ('rows' in window) {
       const state = new RowWindowState(ops, window.rows, minPeriods);
       return {
         grow: (slots) => state.grow(slots),
         remap: (map, slots) => state.remap(map, slots),
-        run: (codes, _times, n, columns) => ops.map((_op, j) => state.run(j, codes, n, plan.columnOf[j] < 0 ? null : columns[plan.columnOf[j]])),
+        run: (codes, _times, n, columns, out, at) => {
+          for (let j = 0; j < columnOf.length; j++) out[at + j] = state.run(j, codes, n, columnOf[j] < 0 ? null : columns[columnOf[j]]);
+        },
       };
     }
     const state = new TimeWindowState(ops, plan.columnOf, plan.columns.length, window.ns, minPeriods);
     return {
       grow: (slots) => state.grow(slots),
       remap: (map, slots) => state.remap(map, slots),
-      run: (codes, times, n, columns) => state.run(codes, times, n, columns),
+      run: (codes, times, n, columns, out, at) => {
+        state.run(codes, times, n, columns, out, at);
+      },
     };
   });
 }

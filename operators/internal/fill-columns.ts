@@ -12,7 +12,7 @@
  *   by one gather from `[batch, state]` (`ffillIndices` + `takeData`).
  */
 import { type Data, type DataType, Type, type Vector } from 'apache-arrow';
-import { bitmapBytes, copyBitmap } from '../../src/kernels/bitmap';
+import { bitmapBytes } from '../../src/kernels/bitmap';
 import { NO_VALUE, ffillFixed, ffillIndices, resetRows, updateFixed } from '../../src/kernels/ffill';
 import type { FixedArray } from '../../src/kernels/gather';
 import { allocLike, isFixedWidth, newData, takeData } from '../../src/batch/take';
@@ -59,6 +59,8 @@ class FixedFill implements FillColumn {
   next: FillColumn | undefined = undefined;
   private last: FixedArray | undefined = undefined;
   private run = new Int32Array(0).fill(NO_VALUE);
+  /** `ffillFixed`'s count of the null rows it left. */
+  private readonly left = new Int32Array(1);
   private stride = 1;
   private slots = 0;
   /** Dictionary columns: the dictionary the kept keys refer to. */
@@ -96,18 +98,19 @@ class FixedFill implements FillColumn {
     const last = this.last;
     const stride = this.stride;
     if (n === 0) return d;
-    if (d.nullCount === 0) {
+    // the bitmap's presence, not `nullCount` (which counts the bits of every new slice)
+    const bits = d.nullBitmap as Uint8Array | undefined;
+    if (bits === undefined || bits.length === 0) {
       const r = rows.batchRows();
       updateFixed(values, stride, r.lastRow, r.touched, r.count, last, this.run);
       return d;
     }
+    // one pass copies the valid rows and fills the null ones; nothing filled: `d` itself
     const out = allocLike(values, n * stride);
-    (out as Uint8Array).set((values as Uint8Array).subarray(0, n * stride));
     const validity = new Uint8Array(bitmapBytes(n));
-    copyBitmap(d.nullBitmap, d.offset, validity, 0, n);
-    const filled = ffillFixed(values, stride, d.nullBitmap, d.offset, codes, n, last, this.run, this.limit, out, validity);
+    const filled = ffillFixed(values, stride, bits, d.offset, codes, n, last, this.run, this.limit, out, validity, this.left);
     if (filled === 0) return d;
-    return newData(d.type, n, d.nullCount - filled, validity, out, undefined, undefined, d.dictionary);
+    return newData(d.type, n, this.left[0], validity, out, undefined, undefined, d.dictionary);
   }
 
   /** The same state as a `GenericFill`: row `slot` of a `Data` of this column's type. */

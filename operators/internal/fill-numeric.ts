@@ -32,10 +32,14 @@ export function checkNumeric(operator: string, field: Field): void {
 export class Float64Reader {
   private buffer = new Float64Array(0);
 
-  /** The `n` values of `d` as doubles (the column's own buffer for Float64; valid until the next call). */
+  /**
+   * The `n` values of `d` as doubles, row `i` at index `i` (valid until the next call): the
+   * column's own buffer for Float64 (as it is, without a `subarray` view per batch: it may
+   * hold more than `n` values, read only `0..n)`), else a reused conversion buffer.
+   */
   read(d: Data, n: number): Float64Array {
     const values = d.values as ArrayLike<number> & { subarray(a: number, b: number): unknown };
-    if (values instanceof Float64Array) return values.subarray(0, n);
+    if (values instanceof Float64Array) return values;
     if (this.buffer.length < n) this.buffer = new Float64Array(Math.max(n, this.buffer.length * 2));
     const out = this.buffer.subarray(0, n);
     if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
@@ -44,4 +48,14 @@ export class Float64Reader {
     out.set(values.subarray(0, n) as ArrayLike<number>);
     return out;
   }
+}
+
+/**
+ * The validity bitmap of a column, or `null` when it has none: the bitmap's presence, not
+ * `nullCount` (on a slice, that counts the range's bits once per slice, and replay delivers
+ * a new slice per cycle). A bitmap without nulls in the range is read like any other.
+ */
+export function bitsOf(d: Data): Uint8Array | null {
+  const bits = d.nullBitmap as Uint8Array | undefined;
+  return bits !== undefined && bits.length > 0 ? bits : null;
 }

@@ -12,20 +12,31 @@ import { InvalidOptionError } from '../../src/errors';
 import { recordBatch, schemaWith, structData } from '../../src/batch/build';
 import { StreamValidator } from '../../src/batch/validate';
 import { type Agg, parseAggs, resolveAggs, type ResolvedAgg } from '../../src/aggs/agg';
-import { type FloatColumn, floatValues } from '../../src/aggs/values';
+import type { FloatColumn } from '../../src/aggs/values';
 import { currentRun } from '../../src/time/run';
 import { operate } from './operate';
 import type { KeyedArrays } from './keyed';
 import { KeyedStore } from './keyed-store';
 import { type ExpiryOptions, expiryOptions } from './fill-stream';
+import { Float64Reader, bitsOf } from './fill-numeric';
+
+/** A `FloatColumn` rewritten in place for each batch. */
+interface MutableColumn {
+  values: Float64Array;
+  validity: Uint8Array | null;
+  offset: number;
+}
+
+const NONE = new Float64Array(0);
 
 /** What an operator's state does per batch (`grow`/`remap`: its per-key arrays, see `KeyedArrays`). */
 export interface WindowKernels extends KeyedArrays {
   /**
-   * One output column per aggregation. `codes[i]`: row i's slot - 1 (slot 0 = the null-key
-   * group). `columns[c]`: the c-th distinct aggregated column.
+   * One output column per aggregation, written to `out[at + j]` for aggregation j.
+   * `codes[i]`: row i's slot - 1 (slot 0 = the null-key group). `columns[c]`: the c-th
+   * distinct aggregated column (valid for this call only).
    */
-  run(codes: Int32Array, times: BigInt64Array, n: number, columns: readonly (FloatColumn | null)[]): Data[];
+  run(codes: Int32Array, times: BigInt64Array, n: number, columns: readonly FloatColumn[], out: Data[], at: number): void;
 }
 
 /** The aggregations resolved against the input schema. */
@@ -69,7 +80,11 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
     let plan: WindowPlan | undefined;
     let state: WindowKernels | undefined;
     let outSchema: Schema | undefined;
-    const scratch: { buf: Float64Array }[] = [];
+    // per aggregated column: its reader and the column object handed to the kernels, reused
+    const readers: Float64Reader[] = [];
+    const cols: MutableColumn[] = [];
+    let inputs: readonly number[] = [];
+    let width = 0;
 
     const start = (schema: Schema) => {
       const aggs = resolveAggs(schema, parsed, 'source');
@@ -82,10 +97,16 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
       });
       store.bind(schema);
       plan = { aggs, columns, columnOf };
-      for (let c = 0; c < columns.length; c++) scratch.push({ buf: new Float64Array(0) });
+      for (let c = 0; c < columns.length; c++) {
+        readers.push(new Float64Reader());
+        cols.push({ values: NONE, validity: null, offset: 0 });
+      }
+      inputs = columns;
       state = makeState(plan);
       store.register(state);
+      // the aggregations are appended (resolveAggs refuses a name already in the input)
       outSchema = schemaWith(schema, aggs.map((a) => new Field(a.name, new Float64(), true)));
+      width = outSchema.fields.length;
     };
 
     const apply = (batch: RecordBatch): RecordBatch => {
@@ -94,10 +115,18 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
       const n = batch.numRows;
       const c = store.encodeCodes(batch, times);
       const children = batch.data.children;
-      const cols = plan!.columns.map((j, k) => floatValues(children[j], scratch[k]));
-      const outs = state!.run(c, times, n, cols);
+      for (let k = 0; k < inputs.length; k++) {
+        const d = children[inputs[k]];
+        const col = cols[k];
+        col.values = readers[k].read(d, n);
+        col.validity = bitsOf(d);
+        col.offset = d.offset;
+      }
+      const data = children.slice() as Data[];
+      data.length = width;
+      state!.run(c, times, n, cols, data, children.length);
       store.endBatch();
-      return recordBatch(outSchema!, structData(outSchema!, [...children, ...outs], n));
+      return recordBatch(outSchema!, structData(outSchema!, data, n));
     };
 
     return source.subscribe({

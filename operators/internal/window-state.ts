@@ -10,6 +10,7 @@ import { fixedData } from '../../src/batch/build';
 import type { AggOp } from '../../src/aggs/agg';
 import type { FloatColumn } from '../../src/aggs/values';
 import { bitmapBytes } from '../../src/kernels/bitmap';
+import { allocArray } from '../../src/kernels/gather';
 import { cumCount, cumFirstLast, cumMean, cumMinMax, cumSum, cumVar } from '../../src/kernels/cumulative';
 import {
   COUNT,
@@ -131,7 +132,7 @@ export class CumulativeState implements KeyedArrays {
   /** Aggregation `j` over one batch: the output column. `col` is `null` for `count()`. */
   run(j: number, codes: Int32Array, n: number, col: FloatColumn | null): Data<Float64> {
     const a = this.states[j].arrays as Float64Array[];
-    const out = new Float64Array(n);
+    const out = allocArray(Float64Array, n);
     const op = this.ops[j];
     if (op === 'count') {
       cumCount(codes, n, col ? col.validity : null, col ? col.offset : 0, a[0], out);
@@ -139,7 +140,7 @@ export class CumulativeState implements KeyedArrays {
     }
     const { values, validity, offset } = col!;
     const needsBitmap = validity !== null || op === 'std' || op === 'var' || op === 'first' || op === 'last';
-    const valid = needsBitmap ? new Uint8Array(bitmapBytes(n)) : null;
+    const valid = needsBitmap ? allocArray(Uint8Array, bitmapBytes(n)) : null;
     let nulls: number;
     switch (op) {
       case 'sum':
@@ -217,8 +218,8 @@ export class RowWindowState implements KeyedArrays {
   run(j: number, codes: Int32Array, n: number, col: FloatColumn | null): Data<Float64> {
     const a = this.states[j].arrays;
     const op = this.ops[j];
-    const out = new Float64Array(n);
-    const valid = new Uint8Array(bitmapBytes(n));
+    const out = allocArray(Float64Array, n);
+    const valid = allocArray(Uint8Array, bitmapBytes(n));
     const values = col ? col.values : out; // count(): values unused
     const validity = col ? col.validity : null;
     const off = col ? col.offset : 0;
@@ -378,22 +379,25 @@ export class TimeWindowState implements KeyedArrays {
     this.mask = mask;
   }
 
+  /** Copies `src[0..n)` into the ring at positions `p0..` (wrapping once at most: two chunks at most, `first` rows in the first). */
+  private put<T extends StateArray>(ring: T, src: T, p0: number, first: number, n: number): void {
+    if (first === n && src.length === n) ring.set(src as never, p0);
+    else ring.set(src.subarray(0, first) as never, p0);
+    if (first < n) ring.set(src.subarray(first, n) as never, 0);
+  }
+
   /**
    * One batch: appends its rows to the ring (`times`, key `codes`, the aggregated columns)
-   * and returns one output column per aggregation.
+   * and writes one output column per aggregation to `out[at + j]` (returns `out`).
    */
-  run(codes: Int32Array, times: BigInt64Array, n: number, columns: readonly (FloatColumn | null)[]): Data<Float64>[] {
+  run(codes: Int32Array, times: BigInt64Array, n: number, columns: readonly (FloatColumn | null)[], out: Data[] = [], at = 0): Data[] {
     this.reserve(n);
     const { mask } = this;
     const start = this.tail;
     // the batch's rows go to positions start & mask.. (wrapping once at most): copied in at most two chunks
     const p0 = start & mask;
     const first = Math.min(n, mask + 1 - p0);
-    const put = <T extends StateArray>(ring: T, src: T) => {
-      ring.set(src.subarray(0, first) as never, p0);
-      if (first < n) ring.set(src.subarray(first, n) as never, 0);
-    };
-    put(this.times, times);
+    this.put(this.times, times, p0, first, n);
     const slots = this.slots;
     for (let i = 0; i < n; i++) slots[(start + i) & mask] = codes[i] + 1;
     for (let c = 0; c < columns.length; c++) {
@@ -401,7 +405,7 @@ export class TimeWindowState implements KeyedArrays {
       if (!col) continue;
       const ok = this.oks[c];
       const { values, validity, offset } = col;
-      put(this.vals[c], values);
+      this.put(this.vals[c], values, p0, first, n);
       if (validity === null) {
         ok.fill(1, p0, p0 + first);
         if (first < n) ok.fill(1, 0, n - first);
@@ -414,15 +418,14 @@ export class TimeWindowState implements KeyedArrays {
     const ends = this.ends;
     const head = this.head;
     const newHead = timeEvictions(this.times, mask, head, start, times, n, this.window, ends);
-    const out: Data<Float64>[] = [];
     for (let j = 0; j < this.ops.length; j++) {
       const op = this.ops[j];
       const a = this.states[j].arrays as Float64Array[];
       const c = this.columnOf[j];
       const vals = c >= 0 ? this.vals[c] : NONE;
       const ok = c >= 0 ? this.oks[c] : null;
-      const o = new Float64Array(n);
-      const valid = new Uint8Array(bitmapBytes(n));
+      const o = allocArray(Float64Array, n);
+      const valid = allocArray(Uint8Array, bitmapBytes(n));
       let nulls: number;
       const sumMode = SUM_MODES[op];
       if (sumMode !== undefined) {
@@ -433,7 +436,7 @@ export class TimeWindowState implements KeyedArrays {
         const l = this.links[j] ?? [NONE, NONE];
         nulls = rollingDequeTime(DEQUE_MODES[op]!, ends, head, start, n, this.slots, vals, ok!, mask, a[0], a[1], a[2], a[3], l[0], l[1], this.minPeriods, o, valid);
       }
-      out.push(outputData(o, valid, nulls, n));
+      out[at + j] = outputData(o, valid, nulls, n);
     }
     this.head = newHead;
     return out;

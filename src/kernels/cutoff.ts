@@ -8,8 +8,9 @@
  */
 
 /**
- * Marks in `mask` (one byte per row, zero-filled) the rows of `codes[0..n)` that pass, and
- * returns their number. A row passes when its key has not emitted a row yet, or when, for
+ * Writes to `selection[0..count)` the positions of the rows of `codes[0..n)` that pass, in
+ * increasing order (a selection vector for `selectRows`; room for `n` entries), and returns
+ * their number `count`. A row passes when its key has not emitted a row yet, or when, for
  * some column `c`, its value differs from the key's last emitted one by more than
  * `tolerance[c]` (`|x - last| > tolerance`). A null differs from any value and equals a
  * null; NaN differs from any number and equals NaN. A passing row becomes its key's last
@@ -20,7 +21,7 @@
  *
  * @example
  * // one key, tolerance 0.5: [1, 1.2, 1.6, 1.7] → rows 0 and 2 pass
- * cutoffRows([Float64Array.of(1, 1.2, 1.6, 1.7)], [null], [0], Float64Array.of(0.5), codes, 4, seen, [last], [lastValid], mask) // 2
+ * cutoffRows([Float64Array.of(1, 1.2, 1.6, 1.7)], [null], [0], Float64Array.of(0.5), codes, 4, seen, [last], [lastValid], selection) // 2: selection = [0, 2]
  */
 export function cutoffRows(
   values: readonly Float64Array[],
@@ -32,7 +33,7 @@ export function cutoffRows(
   seen: Uint8Array,
   last: readonly Float64Array[],
   lastValid: readonly Uint8Array[],
-  mask: Uint8Array,
+  selection: Int32Array,
 ): number {
   const k = values.length;
   let count = 0;
@@ -60,8 +61,7 @@ export function cutoffRows(
       lastValid[c][s] = valid ? 1 : 0;
       if (valid) last[c][s] = values[c][i];
     }
-    mask[i] = 1;
-    count++;
+    selection[count++] = i;
   }
   return count;
 }
