@@ -117,6 +117,9 @@ export class CutoffState implements KeyedArrays {
   private readonly validity: (Uint8Array | null)[];
   private readonly offsets: number[];
 
+  /** The slots every array has room for (a remap keeps the arrays, so the room stays). */
+  private capacity = 0;
+
   constructor(
     s: KeyedSchema,
     columns: readonly string[],
@@ -133,6 +136,8 @@ export class CutoffState implements KeyedArrays {
   }
 
   grow(slots: number): void {
+    if (slots <= this.capacity) return; // the store grew the state already
+    this.capacity = slots;
     this.seen = growArray(this.seen, slots);
     for (let c = 0; c < this.last.length; c++) {
       this.last[c] = growArray(this.last[c], slots);

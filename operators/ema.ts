@@ -184,6 +184,9 @@ export class EmaState implements KeyedArrays {
   private lastHi: Int32Array[];
   private lastLo: Int32Array[];
 
+  /** The slots every array has room for (a remap keeps the arrays, so the room stays). */
+  private capacity = 0;
+
   constructor(
     s: KeyedSchema,
     private readonly p: Parsed,
@@ -207,6 +210,8 @@ export class EmaState implements KeyedArrays {
   }
 
   grow(slots: number): void {
+    if (slots <= this.capacity) return; // the store grew the state already
+    this.capacity = slots;
     for (let c = 0; c < this.inputs.length; c++) {
       this.mean[c] = growArray(this.mean[c], slots);
       this.weight[c] = growArray(this.weight[c], slots);

@@ -111,6 +111,7 @@ export class FfillState implements KeyedArrays, BatchRowsSource, BatchRows {
   count = -1;
   private codes: Int32Array = EMPTY;
   private n = 0;
+  /** Slots in use (since the last remap): the columns' states cover them. */
   private slots = 0;
 
   constructor(s: KeyedSchema, columns: readonly string[] | undefined, limit: number) {
@@ -155,7 +156,8 @@ export class FfillState implements KeyedArrays, BatchRowsSource, BatchRows {
   apply(batch: RecordBatch, codes: Int32Array, slots: number): RecordBatch {
     const n = batch.numRows;
     if (n === 0 || this.fills.length === 0) return batch;
-    this.grow(slots);
+    // slots in use grew (new keys, also after a compaction, where the store has room already): the columns take them on
+    if (slots > this.slots) this.grow(slots);
     const children = batch.data.children;
     let out: Data[] | undefined;
     this.codes = codes;

@@ -17,10 +17,13 @@ import { operate } from './operate';
 import type { KeyedArrays } from './keyed';
 import { KeyedStore } from './keyed-store';
 
+const EMPTY_TIMES = new BigInt64Array(0);
+const EMPTY_CODES = new Int32Array(0);
+
 /** The input name in error messages of single-input operators. */
 export const SOURCE = 'source';
 
-/** One batch as a keyed worker sees it. */
+/** One batch as a keyed worker sees it (valid during `apply` only: the object is reused). */
 export interface KeyedBatch {
   readonly batch: RecordBatch;
   /** Its time values, epoch ns. */
@@ -114,6 +117,8 @@ export function keyedBatches(
     const validator = new StreamValidator(SOURCE, on ?? currentRun()?.time ?? 'ts');
     const store = new KeyedStore(by, { input: SOURCE, ...expiry });
     let worker: KeyedWorker | undefined;
+    // one object per subscription, rewritten for each batch (workers do not keep it)
+    const k: { -readonly [P in keyof KeyedBatch]: KeyedBatch[P] } = { batch: undefined as unknown as RecordBatch, times: EMPTY_TIMES, codes: EMPTY_CODES, slots: 0, rowBase: 0 };
     return source.subscribe({
       next(batch) {
         let out: RecordBatch;
@@ -126,8 +131,12 @@ export function keyedBatches(
             worker = setup({ schema, time: validator.time!, keyIndices: store.keyEncoder ? store.keyEncoder.indices : [] });
             store.register(worker.state);
           }
-          const codes = store.encodeCodes(batch, times);
-          out = worker.apply({ batch, times, codes, slots: store.slotCount, rowBase });
+          k.batch = batch;
+          k.times = times;
+          k.codes = store.encodeCodes(batch, times);
+          k.slots = store.slotCount;
+          k.rowBase = rowBase;
+          out = worker.apply(k);
           store.endBatch();
         } catch (e) {
           subscriber.error(e);

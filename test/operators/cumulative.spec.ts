@@ -13,7 +13,7 @@ import { expectParity } from '../../src/testing/parity';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, TimeOrderError } from '../../src/errors';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { closeTo, reference, type RefRow } from '../aggs/reference';
-import { lifetimes, watchStores, randomCase } from '../helpers/keyed';
+import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', v: 'float64' };
 const input = (ts: number[], k: (string | null)[], v: (number | null)[], schema = S) => batch({ ts, k, v }, schema);
@@ -213,6 +213,23 @@ describe('cumulative against nodejs-polars cum_*().over (oracle)', () => {
 });
 
 describe('cumulative key expiry (expireAfter)', () => {
+  it('many keys, compacted many times: the same as the rename reference', () => {
+    const { compactions, restore } = watchStores();
+    try {
+      const c = manyKeysCase(4);
+      const aggs = { s: sum('v'), lo: min('v'), f: first('v'), sd: std('v'), n: count() };
+      let expired = 0;
+      const got = toColumns(runSync(split(input(c.ts, c.k, c.v), c.cuts), { by: 'k', aggs, expireAfter: c.d, onExpire: (x) => (expired += x) }));
+      const ref = lifetimes(c.ts, c.k, c.d);
+      const want = toColumns(runSync(input(c.ts, ref.renamed, c.v), { by: 'k', aggs }));
+      for (const name of Object.keys(aggs)) expect(got[name]).toEqual(want[name]);
+      expect(expired).toBe(ref.expired);
+      expect(compactions()).toBeGreaterThan(5);
+    } finally {
+      restore();
+    }
+  });
+
   it('a key not seen for more than expireAfter restarts its running aggregates; expiries are counted', () => {
     const counts: number[] = [];
     const b = input([0, 5, 10, 21, 22], ['x', 'y', 'x', 'x', 'y'], [1, 2, 3, 4, 5]);

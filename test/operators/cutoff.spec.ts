@@ -10,7 +10,7 @@ import { toColumns } from '../../src/testing/read';
 import { expectParity } from '../../src/testing/parity';
 import { marbleTest } from '../../src/testing/marbles';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError } from '../../src/errors';
-import { lifetimes, watchStores, randomCase } from '../helpers/keyed';
+import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
 
 function run(input: RecordBatch | RecordBatch[], options: CutoffOptions): RecordBatch[] {
   const out: RecordBatch[] = [];
@@ -173,6 +173,23 @@ describe('cutoff', () => {
 });
 
 describe('cutoff key expiry (expireAfter)', () => {
+  it('many keys, compacted many times: the same as the rename reference', () => {
+    const { compactions, restore } = watchStores();
+    try {
+      const c = manyKeysCase(3);
+      const v = c.v.map((x) => (x === null ? null : Math.abs(x) % 3));
+      let expired = 0;
+      const got = toColumns(run(split(batch({ ts: c.ts, k: c.k, px: v }, S), c.cuts), { by: 'k', columns: 'px', expireAfter: c.d, onExpire: (x) => (expired += x) }));
+      const ref = lifetimes(c.ts, c.k, c.d);
+      const want = toColumns(run(batch({ ts: c.ts, k: ref.renamed, px: v }, S), { by: 'k', columns: 'px' }));
+      expect({ ts: got.ts, px: got.px }).toEqual({ ts: want.ts, px: want.px });
+      expect(expired).toBe(ref.expired);
+      expect(compactions()).toBeGreaterThan(5);
+    } finally {
+      restore();
+    }
+  });
+
   it('a key not seen for more than expireAfter lets its next row through; expiries are counted', () => {
     const counts: number[] = [];
     const a = batch({ ts: [0, 5, 10, 21, 22], k: ['x', 'y', 'x', 'x', 'y'], px: [1, 1, 1, 1, 1] }, S);

@@ -11,7 +11,7 @@ import { expectParity } from '../../src/testing/parity';
 import { marbleTest } from '../../src/testing/marbles';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, TimeOrderError } from '../../src/errors';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
-import { lifetimes, watchStores, randomCase } from '../helpers/keyed';
+import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
 
 function run(input: RecordBatch | RecordBatch[], options: EmaOptions): RecordBatch[] {
   const out: RecordBatch[] = [];
@@ -218,6 +218,23 @@ describe('ema against nodejs-polars ewmMean over a key (oracle)', () => {
 });
 
 describe('ema key expiry (expireAfter)', () => {
+  it('many keys, compacted many times: the same as the rename reference', () => {
+    const { compactions, restore } = watchStores();
+    try {
+      const c = manyKeysCase(2);
+      for (const o of [{ columns: { e: 'px' }, alpha: 0.3 }, { columns: { e: 'px' }, halfLife: 2, times: true }] as Omit<EmaOptions, 'by'>[]) {
+        let expired = 0;
+        const got = toColumns(run(split(batch({ ts: c.ts, k: c.k, px: c.v }, S), c.cuts), { ...o, by: 'k', expireAfter: c.d, onExpire: (x) => (expired += x) }));
+        const ref = lifetimes(c.ts, c.k, c.d);
+        expect(got.e).toEqual(toColumns(run(batch({ ts: c.ts, k: ref.renamed, px: c.v }, S), { ...o, by: 'k' })).e);
+        expect(expired).toBe(ref.expired);
+      }
+      expect(compactions()).toBeGreaterThan(5);
+    } finally {
+      restore();
+    }
+  });
+
   it('a key not seen for more than expireAfter restarts its average; expiries are counted', () => {
     const counts: number[] = [];
     const a = batch({ ts: [0, 5, 10, 21, 22], k: ['x', 'y', 'x', 'x', 'y'], px: [10, 1, 20, 30, 3] }, S);

@@ -15,7 +15,7 @@ import { KeyEncoder } from '../../src/batch/keys';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError, TimeOrderError } from '../../src/errors';
 import { replay } from '../../src/time/replay';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
-import { lifetimes, watchStores } from '../helpers/keyed';
+import { lifetimes, manyKeysCase, watchStores } from '../helpers/keyed';
 
 function run(input: RecordBatch | RecordBatch[], options: FfillOptions = {}): RecordBatch[] {
   const out: RecordBatch[] = [];
@@ -316,6 +316,23 @@ describe('ffill against nodejs-polars forward fill over a key (oracle)', () => {
 });
 
 describe('ffill key expiry (expireAfter)', () => {
+  it('many keys, compacted many times: the same as the rename reference, for fixed and gathered columns', () => {
+    const { compactions, restore } = watchStores();
+    try {
+      const c = manyKeysCase(1);
+      const str = c.v.map((x) => (x === null ? null : `s${x}`));
+      let expired = 0;
+      const got = toColumns(run(split(batch({ ts: c.ts, k: c.k, bid: c.v, s: str }, E), c.cuts), { by: 'k', expireAfter: c.d, onExpire: (x) => (expired += x) }));
+      expect(compactions()).toBeGreaterThan(5);
+      const ref = lifetimes(c.ts, c.k, c.d);
+      const want = toColumns(run(batch({ ts: c.ts, k: ref.renamed, bid: c.v, s: str }, E), { by: 'k' }));
+      expect({ bid: got.bid, s: got.s }).toEqual({ bid: want.bid, s: want.s });
+      expect(expired).toBe(ref.expired);
+    } finally {
+      restore();
+    }
+  });
+
   const E: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', bid: 'float64', s: 'utf8' };
 
   it('a key not seen for more than expireAfter is not filled from before the gap; expiries are counted', () => {

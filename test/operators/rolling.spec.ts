@@ -13,7 +13,7 @@ import { expectParity } from '../../src/testing/parity';
 import { replay } from '../../src/time/replay';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError, TimeOrderError } from '../../src/errors';
 import { closeTo, reference, type RefRow } from '../aggs/reference';
-import { lifetimes, watchStores, randomCase } from '../helpers/keyed';
+import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', v: 'float64' };
 const input = (ts: number[], k: (string | null)[], v: (number | null)[], schema = S) => batch({ ts, k, v }, schema);
@@ -373,6 +373,26 @@ describe('window state remap (key expiry)', () => {
 });
 
 describe('rolling key expiry (expireAfter)', () => {
+  it('many keys, compacted many times: the same as the rename reference (time and row windows)', () => {
+    const { compactions, restore } = watchStores();
+    try {
+      const c = manyKeysCase(5);
+      const aggs = { s: sum('v'), hi: max('v'), f: first('v'), l: last('v'), sd: std('v'), n: count() };
+      for (const window of [10, 2, { rows: 3 }]) {
+        const o: RollingOptions = { by: 'k', window, aggs, minPeriods: 1 };
+        let expired = 0;
+        const got = toColumns(runSync(split(input(c.ts, c.k, c.v), c.cuts), { ...o, expireAfter: c.d, onExpire: (x) => (expired += x) }));
+        const ref = lifetimes(c.ts, c.k, c.d);
+        const want = toColumns(runSync(input(c.ts, ref.renamed, c.v), o));
+        for (const name of Object.keys(aggs)) expect(got[name]).toEqual(want[name]);
+        expect(expired).toBe(ref.expired);
+      }
+      expect(compactions()).toBeGreaterThan(5);
+    } finally {
+      restore();
+    }
+  });
+
   it('a key not seen for more than expireAfter starts with an empty window; expiries are counted', () => {
     const counts: number[] = [];
     const b = input([0, 5, 10, 21, 22], ['x', 'y', 'x', 'x', 'y'], [1, 2, 3, 4, 5]);
