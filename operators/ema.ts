@@ -174,8 +174,6 @@ export class EmaState implements KeyedArrays {
   /** Input column positions, and output positions in the output schema. */
   private readonly inputs: readonly number[];
   private readonly outputs: readonly number[];
-  /** Output columns. */
-  private readonly width: number;
   private readonly types: readonly DataType[];
   private readonly readers: Float64Reader[];
   private mean: Float64Array[];
@@ -198,7 +196,6 @@ export class EmaState implements KeyedArrays {
     if (outNames.includes(s.time.name)) throw new InvalidOptionError('columns', `an output would replace the time column '${s.time.name}'`);
     this.schema = schemaWith(s.schema, outNames.map((name) => new Field(name, new Float64(), true)));
     this.outputs = outNames.map((name) => this.schema.fields.findIndex((f) => f.name === name));
-    this.width = this.schema.fields.length;
     this.types = this.schema.fields.map((f) => f.type);
     const k = p.pairs.length;
     this.readers = Array.from({ length: k }, () => new Float64Reader());
@@ -239,9 +236,9 @@ export class EmaState implements KeyedArrays {
     this.grow(k.slots);
     const p = this.p;
     const children = batch.data.children;
-    // the input columns, then the appended outputs (an output replacing an input overwrites it)
+    // the input columns, then the outputs: one replacing an input overwrites it, the others
+    // are appended in order (so the array stays packed)
     const out = children.slice() as Data[];
-    out.length = this.width;
     const words = p.halfLifeNs > 0 ? new Int32Array(k.times.buffer, k.times.byteOffset, 2 * n) : null;
     for (let c = 0; c < this.inputs.length; c++) {
       const d = children[this.inputs[c]];

@@ -12,7 +12,7 @@
  *   by one gather from `[batch, state]` (`ffillIndices` + `takeData`).
  */
 import { type Data, type DataType, Type, type Vector } from 'apache-arrow';
-import { bitmapBytes } from '../../src/kernels/bitmap';
+import { bitmapBytes, copyBitmap } from '../../src/kernels/bitmap';
 import { NO_VALUE, ffillFixed, ffillIndices, resetRows, updateFixed } from '../../src/kernels/ffill';
 import type { FixedArray } from '../../src/kernels/gather';
 import { allocLike, isFixedWidth, newData, takeData } from '../../src/batch/take';
@@ -105,9 +105,11 @@ class FixedFill implements FillColumn {
       updateFixed(values, stride, r.lastRow, r.touched, r.count, last, this.run);
       return d;
     }
-    // one pass copies the valid rows and fills the null ones; nothing filled: `d` itself
+    // a copy of the column, whose null rows are patched from the state; nothing filled: `d` itself
     const out = allocLike(values, n * stride);
+    (out as Uint8Array).set((values as Uint8Array).subarray(0, n * stride));
     const validity = new Uint8Array(bitmapBytes(n));
+    copyBitmap(bits, d.offset, validity, 0, n);
     const filled = ffillFixed(values, stride, bits, d.offset, codes, n, last, this.run, this.limit, out, validity, this.left);
     if (filled === 0) return d;
     return newData(d.type, n, this.left[0], validity, out, undefined, undefined, d.dictionary);

@@ -37,38 +37,31 @@ export type FixedFillLoop = (
   left: Int32Array,
 ) => number;
 
-// The loop for stride 1 (numbers, times, dictionary keys): valid rows are copied to `out`
-// and recorded as the key's last, null rows take the key's last (while the run is below
-// the limit). The output validity is assembled a byte at a time.
+// The loop for stride 1 (numbers, times, dictionary keys): valid rows record their value
+// as the key's last, null rows take the key's last (while the run is below the limit).
+// (Copying the valid rows here too, instead of a `TypedArray.set` before, is faster only
+// for batches of a few dozen rows: measured 7.1 vs 8.2 ns/row at 40 rows, 6.2 vs 5.5 at
+// 200, 6.0 vs 5.4 at 65,536.)
 const STRIDE_1 = `"use strict";
 const limited = limit !== ${NO_LIMIT};
 let filled = 0;
 let nulls = 0;
-let byte = 0;
 for (let i = 0; i < n; i++) {
   const s = codes[i] + 1;
   const p = vOff + i;
   if (((validity[p >> 3] >> (p & 7)) & 1) !== 0) {
-    const v = values[i];
-    out[i] = v;
-    last[s] = v;
+    last[s] = values[i];
     run[s] = 0;
-    byte |= 1 << (i & 7);
   } else {
     const r = run[s];
     if (r < limit) {
       out[i] = last[s];
-      byte |= 1 << (i & 7);
+      outValidity[i >> 3] |= 1 << (i & 7);
       filled++;
       if (limited) run[s] = r + 1;
     } else nulls++;
   }
-  if ((i & 7) === 7) {
-    outValidity[i >> 3] = byte;
-    byte = 0;
-  }
 }
-if ((n & 7) !== 0) outValidity[n >> 3] = byte;
 left[0] = nulls;
 return filled;`;
 
@@ -77,35 +70,24 @@ const STRIDE_K = `"use strict";
 const limited = limit !== ${NO_LIMIT};
 let filled = 0;
 let nulls = 0;
-let byte = 0;
 for (let i = 0; i < n; i++) {
   const s = codes[i] + 1;
   const p = vOff + i;
   const at = i * stride;
   const sl = s * stride;
   if (((validity[p >> 3] >> (p & 7)) & 1) !== 0) {
-    for (let k = 0; k < stride; k++) {
-      const v = values[at + k];
-      out[at + k] = v;
-      last[sl + k] = v;
-    }
+    for (let k = 0; k < stride; k++) last[sl + k] = values[at + k];
     run[s] = 0;
-    byte |= 1 << (i & 7);
   } else {
     const r = run[s];
     if (r < limit) {
       for (let k = 0; k < stride; k++) out[at + k] = last[sl + k];
-      byte |= 1 << (i & 7);
+      outValidity[i >> 3] |= 1 << (i & 7);
       filled++;
       if (limited) run[s] = r + 1;
     } else nulls++;
   }
-  if ((i & 7) === 7) {
-    outValidity[i >> 3] = byte;
-    byte = 0;
-  }
 }
-if ((n & 7) !== 0) outValidity[n >> 3] = byte;
 left[0] = nulls;
 return filled;`;
 
@@ -133,17 +115,15 @@ export function fixedFillLoop(values: FixedArray, stride: number): FixedFillLoop
 }
 
 /**
- * Forward-fills one fixed-width column with nulls, per key, into `out`, and updates the
- * key state (`last`, `run`) through its last row. One pass: every valid row is copied to
- * `out` and every null row within the limit takes its key's last value (no separate copy
- * of the column first).
+ * Forward-fills the null rows of one fixed-width column with nulls, per key, and updates
+ * the key state (`last`, `run`) through its last row.
  *
- * `out` has room for `n * stride` values; `outValidity` for `n` bits (bytes
- * `0..ceil(n / 8))` are overwritten: bit `i` set for a valid or filled row). `validity` is
- * the column's bitmap, read at bit `vOff + i`. `last` has `stride` elements per slot and
- * `run` one per slot, for every slot of `codes`. Returns the number of rows filled, and
- * writes the number of null rows left (not filled) to `left[0]` (so the output's null
- * count is known without counting the input's bits).
+ * `out` must already hold a copy of `values[0 .. n * stride)` and `outValidity` a copy of
+ * the validity bits `[vOff, vOff + n)` re-based to bit 0: only the filled rows are written
+ * (value and validity bit). `validity` is the column's bitmap, read at bit `vOff + i`.
+ * `last` has `stride` elements per slot and `run` one per slot, for every slot of `codes`.
+ * Returns the number of rows filled, and writes the number of null rows left (not filled)
+ * to `left[0]`, so the output's null count is known without counting the input's bits.
  *
  * @example
  * // codes [0, 0, 1, 0], values [1, -, 2, -] (rows 1 and 3 null), no state yet
