@@ -4,16 +4,17 @@
  *
  * - `FixedFill` (numbers, times, decimals, intervals, fixed-size binary, and dictionary
  *   keys while every batch brings the same dictionary): the key's last valid value in a
- *   typed array of the column's class. A batch without nulls is passed through zero-copy
- *   and only updates the touched keys; a batch with nulls is copied with
- *   `TypedArray.set` and only its null rows are patched (`ffillFixed`).
+ *   typed array of the column's class. A batch without a validity bitmap is passed
+ *   through zero-copy and only updates the touched keys; otherwise the column is copied
+ *   and its null rows patched in one kernel call (`ffillFixed`; the batch's column itself
+ *   when no row was filled).
  * - `GenericFill` (Bool, Utf8, Binary, Struct, and dictionaries once a batch brings another
  *   dictionary): the key's last valid value as row `slot` of a `Data`; a batch is filled
  *   by one gather from `[batch, state]` (`ffillIndices` + `takeData`).
  */
 import { type Data, type DataType, Type, type Vector } from 'apache-arrow';
 import { bitmapBytes, copyBitmap } from '../../src/kernels/bitmap';
-import { NO_VALUE, ffillFixed, ffillIndices, resetRows, updateFixed } from '../../src/kernels/ffill';
+import { type FixedFillLoop, NO_VALUE, ffillIndices, fixedFillLoop, resetRows, updateFixed } from '../../src/kernels/ffill';
 import type { FixedArray } from '../../src/kernels/gather';
 import { allocLike, isFixedWidth, newData, takeData } from '../../src/batch/take';
 import { concatData } from '../../src/batch/concat';
@@ -59,6 +60,8 @@ class FixedFill implements FillColumn {
   next: FillColumn | undefined = undefined;
   private last: FixedArray | undefined = undefined;
   private run = new Int32Array(0).fill(NO_VALUE);
+  /** The fill loop of this column's typed-array class and stride (once known). */
+  private loop: FixedFillLoop | undefined = undefined;
   /** `ffillFixed`'s count of the null rows it left. */
   private readonly left = new Int32Array(1);
   private stride = 1;
@@ -105,12 +108,12 @@ class FixedFill implements FillColumn {
       updateFixed(values, stride, r.lastRow, r.touched, r.count, last, this.run);
       return d;
     }
-    // a copy of the column, whose null rows are patched from the state; nothing filled: `d` itself
+    // a copy of the column (made by the kernel), whose null rows are patched from the state; nothing filled: `d` itself
     const out = allocLike(values, n * stride);
-    (out as Uint8Array).set((values as Uint8Array).subarray(0, n * stride));
     const validity = new Uint8Array(bitmapBytes(n));
     copyBitmap(bits, d.offset, validity, 0, n);
-    const filled = ffillFixed(values, stride, bits, d.offset, codes, n, last, this.run, this.limit, out, validity, this.left);
+    this.loop ??= fixedFillLoop(values, stride);
+    const filled = this.loop(values, stride, bits, d.offset, codes, n, last, this.run, this.limit, out, validity, this.left);
     if (filled === 0) return d;
     return newData(d.type, n, this.left[0], validity, out, undefined, undefined, d.dictionary);
   }

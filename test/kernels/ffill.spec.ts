@@ -35,12 +35,27 @@ describe('ffill kernels', () => {
     expect(run2[1]).toBe(1);
   });
 
+  it('ffillFixed copies the column into out itself (short columns element by element, long ones with set)', () => {
+    for (const n of [5, 128, 129, 1000]) {
+      const values = Float64Array.from({ length: n }, (_, i) => i + 1);
+      const valid = Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 0 : 1));
+      const validity = bits(...valid);
+      const out = new Float64Array(n);
+      const outValidity = validity.slice();
+      const left = new Int32Array(1);
+      const filled = ffillFixed(values, 1, validity, 0, new Int32Array(n), n, new Float64Array(2), new Int32Array(2).fill(NO_VALUE), NO_LIMIT, out, outValidity, left);
+      expect(filled).toBe(valid.filter((v) => v === 0).length);
+      expect([...out]).toEqual(valid.map((v, i) => (v ? i + 1 : i)));
+      expect(left[0]).toBe(0);
+    }
+  });
+
   it('ffillFixed with stride 2 (decimals, intervals) copies whole values', () => {
     const values = Int32Array.of(1, 2, 0, 0, 5, 6, 0, 0);
     const codes = Int32Array.of(-1, -1, 0, 0);
     const last = new Int32Array(4);
     const run = new Int32Array(2).fill(NO_VALUE);
-    const out = values.slice();
+    const out = new Int32Array(8);
     const v = bits(1, 0, 1, 0);
     expect(ffillFixed(values, 2, bits(1, 0, 1, 0), 0, codes, 4, last, run, NO_LIMIT, out, v, new Int32Array(1))).toBe(2);
     expect(v[0]).toBe(0b1111);
