@@ -175,6 +175,8 @@ export class EmaState implements KeyedArrays {
   private readonly inputs: readonly number[];
   private readonly outputs: readonly number[];
   private readonly types: readonly DataType[];
+  /** Output columns. */
+  private readonly width: number;
   private readonly readers: Float64Reader[];
   private mean: Float64Array[];
   private weight: Float64Array[];
@@ -197,6 +199,7 @@ export class EmaState implements KeyedArrays {
     this.schema = schemaWith(s.schema, outNames.map((name) => new Field(name, new Float64(), true)));
     this.outputs = outNames.map((name) => this.schema.fields.findIndex((f) => f.name === name));
     this.types = this.schema.fields.map((f) => f.type);
+    this.width = this.schema.fields.length;
     const k = p.pairs.length;
     this.readers = Array.from({ length: k }, () => new Float64Reader());
     this.mean = Array.from({ length: k }, () => new Float64Array(0));
@@ -236,9 +239,9 @@ export class EmaState implements KeyedArrays {
     this.grow(k.slots);
     const p = this.p;
     const children = batch.data.children;
-    // the input columns, then the outputs: one replacing an input overwrites it, the others
-    // are appended in order (so the array stays packed)
-    const out = children.slice() as Data[];
+    // the input columns, then the outputs (one replacing an input overwrites it), in an array of the exact size
+    const out = new Array<Data>(this.width);
+    for (let j = 0; j < children.length; j++) out[j] = children[j];
     const words = p.halfLifeNs > 0 ? new Int32Array(k.times.buffer, k.times.byteOffset, 2 * n) : null;
     for (let c = 0; c < this.inputs.length; c++) {
       const d = children[this.inputs[c]];

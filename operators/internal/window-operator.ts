@@ -32,8 +32,8 @@ const NONE = new Float64Array(0);
 /** What an operator's state does per batch (`grow`/`remap`: its per-key arrays, see `KeyedArrays`). */
 export interface WindowKernels extends KeyedArrays {
   /**
-   * One output column per aggregation, written to `out[at + j]` for aggregation j, in
-   * increasing j (`at` is `out.length`: the columns are appended).
+   * One output column per aggregation, written to `out[at + j]` for aggregation j (`out`
+   * holds the input columns before `at`).
    * `codes[i]`: row i's slot - 1 (slot 0 = the null-key group). `columns[c]`: the c-th
    * distinct aggregated column (valid for this call only).
    */
@@ -85,6 +85,7 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
     const readers: Float64Reader[] = [];
     const cols: MutableColumn[] = [];
     let inputs: readonly number[] = [];
+    let width = 0;
 
     const start = (schema: Schema) => {
       const aggs = resolveAggs(schema, parsed, 'source');
@@ -106,6 +107,7 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
       store.register(state);
       // the aggregations are appended (resolveAggs refuses a name already in the input)
       outSchema = schemaWith(schema, aggs.map((a) => new Field(a.name, new Float64(), true)));
+      width = outSchema.fields.length;
     };
 
     const apply = (batch: RecordBatch): RecordBatch => {
@@ -121,8 +123,9 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
         col.validity = bitsOf(d);
         col.offset = d.offset;
       }
-      // the input columns, then the kernels append one column per aggregation (a packed array: no holes)
-      const data = children.slice() as Data[];
+      // the input columns, then one column per aggregation written by the kernels, in an array of the exact size
+      const data = new Array<Data>(width);
+      for (let j = 0; j < children.length; j++) data[j] = children[j];
       state!.run(c, times, n, cols, data, children.length);
       store.endBatch();
       return recordBatch(outSchema!, structData(outSchema!, data, n));
