@@ -306,10 +306,16 @@ export class KeyedStore {
   }
 
   private enqueue(s: number): void {
-    if (this.qTail >= this.qSlot.length) this.compactQueue();
     if (this.qTail >= this.qSlot.length) {
-      this.qSlot = growArray(this.qSlot, this.qTail + 1);
-      this.qTime = growArray(this.qTime, this.qTail + 1);
+      this.compactQueue();
+      // Still at least half full (the live keys fill it): double it, so that a compaction
+      // (O(queue)) comes only after as many enqueues again: O(1) amortized per enqueue.
+      // (Compacting without growing made a queue just above the live keys compact every
+      // few enqueues: O(keys) per batch.)
+      if (this.qTail * 2 >= this.qSlot.length) {
+        this.qSlot = growArray(this.qSlot, this.qSlot.length * 2);
+        this.qTime = growArray(this.qTime, this.qTime.length * 2);
+      }
     }
     this.qSlot[this.qTail] = s;
     this.qTime[this.qTail] = this.lastSeen[s];
