@@ -246,6 +246,9 @@ export class KeyedStore {
     }
     const slotOfKey = this.slotOfKey;
     const batchNo = ++this.batchNo;
+    // the per-slot arrays in locals (re-read after newSlot, which may grow them)
+    let lastSeen = this.lastSeen;
+    let stamp = this.stamp;
     for (let i = 0; i < n; i++) {
       const k = codes[i] + 1;
       if (k === 0) {
@@ -254,15 +257,15 @@ export class KeyedStore {
       }
       let s = slotOfKey[k];
       const t = times[i];
-      if (s < 0) {
+      if (s < 0 || t - lastSeen[s] > exp) {
+        // new, or not seen for longer than expireAfter: its old state is gone
+        if (s >= 0) this.kill(s);
         s = this.newSlot(k);
-      } else if (t - this.lastSeen[s] > exp) {
-        // the key was not seen for longer than expireAfter: its old state is gone
-        this.kill(s);
-        s = this.newSlot(k);
+        lastSeen = this.lastSeen;
+        stamp = this.stamp;
       }
-      this.lastSeen[s] = t;
-      this.stamp[s] = batchNo;
+      lastSeen[s] = t;
+      stamp[s] = batchNo;
       slots[i] = s;
     }
     if (n > 0) this.now = times[n - 1];
@@ -270,11 +273,12 @@ export class KeyedStore {
     if (this.touched.length < n) this.touched = new Int32Array(Math.max(n, this.touched.length * 2));
     let m = 0;
     const touched = this.touched;
+    const keyOfSlot = this.keyOfSlot;
     for (let i = n - 1; i >= 0; i--) {
       const s = slots[i];
-      if (s === 0 || this.stamp[s] !== batchNo) continue;
-      this.stamp[s] = -batchNo; // collected
-      if (this.keyOfSlot[s] > 0) touched[m++] = s;
+      if (s === 0 || stamp[s] !== batchNo) continue;
+      stamp[s] = -batchNo; // collected
+      if (keyOfSlot[s] > 0) touched[m++] = s;
     }
     for (let j = m - 1; j >= 0; j--) this.enqueue(touched[j]);
   }
