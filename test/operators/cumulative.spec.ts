@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { map, of } from 'rxjs';
+import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
@@ -14,27 +14,12 @@ import { ColumnTypeError, InvalidOptionError, MissingColumnError, TimeOrderError
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { closeTo, reference, type RefRow } from '../aggs/reference';
 import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
+import { errorOf, runOperator } from '../helpers/run';
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', v: 'float64' };
 const input = (ts: number[], k: (string | null)[], v: (number | null)[], schema = S) => batch({ ts, k, v }, schema);
 
-function runSync(b: RecordBatch | RecordBatch[], options: CumulativeOptions): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let err: unknown;
-  of(...[b].flat())
-    .pipe(cumulative(options))
-    .subscribe({ next: (x) => out.push(x), error: (e) => (err = e) });
-  if (err) throw err;
-  return out;
-}
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
+const runSync = (b: RecordBatch | RecordBatch[], options: CumulativeOptions): RecordBatch[] => runOperator(cumulative(options), b);
 const OPS: readonly AggOp[] = ['sum', 'mean', 'min', 'max', 'count', 'std', 'var', 'first', 'last'];
 
 describe('cumulative', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { map, of } from 'rxjs';
+import { map } from 'rxjs';
 import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { cutoff, CutoffState, type CutoffOptions } from '../../operators/cutoff';
@@ -11,24 +11,9 @@ import { expectParity } from '../../src/testing/parity';
 import { marbleTest } from '../../src/testing/marbles';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError } from '../../src/errors';
 import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
+import { errorOf, runOperator } from '../helpers/run';
 
-function run(input: RecordBatch | RecordBatch[], options: CutoffOptions): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let err: unknown;
-  of(...[input].flat())
-    .pipe(cutoff(options))
-    .subscribe({ next: (b) => out.push(b), error: (e) => (err = e) });
-  if (err) throw err;
-  return out;
-}
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
+const run = (input: RecordBatch | RecordBatch[], options: CutoffOptions): RecordBatch[] => runOperator(cutoff(options), input);
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', px: 'float64' };
 

@@ -12,24 +12,9 @@ import { marbleTest } from '../../src/testing/marbles';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, TimeOrderError } from '../../src/errors';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
+import { errorOf, runOperator } from '../helpers/run';
 
-function run(input: RecordBatch | RecordBatch[], options: EmaOptions): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let err: unknown;
-  of(...[input].flat())
-    .pipe(ema(options))
-    .subscribe({ next: (b) => out.push(b), error: (e) => (err = e) });
-  if (err) throw err;
-  return out;
-}
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
+const run = (input: RecordBatch | RecordBatch[], options: EmaOptions): RecordBatch[] => runOperator(ema(options), input);
 const close = (got: (unknown)[], want: (number | null)[], digits = 6) => {
   expect(got.length).toBe(want.length);
   got.forEach((g, i) => {

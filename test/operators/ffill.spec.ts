@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { map, of } from 'rxjs';
+import { map } from 'rxjs';
 import { type Data, Field, List, type RecordBatch, Schema, Float64, Struct, makeData, vectorFromArray, Utf8, TimestampMillisecond } from 'apache-arrow';
 import fc from 'fast-check';
 import { ffill, type FfillOptions } from '../../operators/ffill';
@@ -16,24 +16,9 @@ import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError,
 import { replay } from '../../src/time/replay';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { lifetimes, manyKeysCase, watchStores } from '../helpers/keyed';
+import { errorOf, runOperator } from '../helpers/run';
 
-function run(input: RecordBatch | RecordBatch[], options: FfillOptions = {}): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let err: unknown;
-  of(...[input].flat())
-    .pipe(ffill(options))
-    .subscribe({ next: (b) => out.push(b), error: (e) => (err = e) });
-  if (err) throw err;
-  return out;
-}
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
+const run = (input: RecordBatch | RecordBatch[], options: FfillOptions = {}): RecordBatch[] => runOperator(ffill(options), input);
 
 /** The reference: per key (null keys one group), nulls take the last valid value, at most `limit` in a row. */
 function reference(keys: Cell[], values: Cell[], limit = Infinity): Cell[] {

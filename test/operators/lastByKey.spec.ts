@@ -14,27 +14,12 @@ import { marbleTest } from '../../src/testing/marbles';
 import { expectBatchesEqual } from '../../src/testing/match';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError, TimeOrderError } from '../../src/errors';
 import { fromPolars, toPolars } from '../helpers/polars';
+import { errorOf, runOperator } from '../helpers/run';
 
 const Q: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', px: 'float64' };
 const quotes = (ts: number[], k: (string | null)[], px: (number | null)[], schema = Q) => batch({ ts, k, px }, schema);
 
-function runSync(input: RecordBatch | RecordBatch[], options: LastByKeyOptions): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let err: unknown;
-  of(...[input].flat())
-    .pipe(lastByKey(options))
-    .subscribe({ next: (b) => out.push(b), error: (e) => (err = e) });
-  if (err) throw err;
-  return out;
-}
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
+const runSync = (input: RecordBatch | RecordBatch[], options: LastByKeyOptions): RecordBatch[] => runOperator(lastByKey(options), input);
 
 describe('lastByKey', () => {
   it('emits the last row of each key at each time (the doc example)', () => {

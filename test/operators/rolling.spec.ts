@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { map, of } from 'rxjs';
+import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
@@ -14,28 +14,13 @@ import { replay } from '../../src/time/replay';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError, TimeOrderError } from '../../src/errors';
 import { closeTo, reference, type RefRow } from '../aggs/reference';
 import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
+import { errorOf, runOperator } from '../helpers/run';
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', v: 'float64' };
 const input = (ts: number[], k: (string | null)[], v: (number | null)[], schema = S) => batch({ ts, k, v }, schema);
 
-function runSync(b: RecordBatch | RecordBatch[], options: RollingOptions): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let err: unknown;
-  of(...[b].flat())
-    .pipe(rolling(options))
-    .subscribe({ next: (x) => out.push(x), error: (e) => (err = e) });
-  if (err) throw err;
-  return out;
-}
+const runSync = (b: RecordBatch | RecordBatch[], options: RollingOptions): RecordBatch[] => runOperator(rolling(options), b);
 const col = (b: RecordBatch | RecordBatch[], options: RollingOptions, name: string) => toColumns([runSync(b, options)].flat())[name];
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
 const OPS: readonly AggOp[] = ['sum', 'mean', 'min', 'max', 'count', 'std', 'var', 'first', 'last'];
 const aggOf = (op: AggOp, c = 'v') => ({ op, column: c });
 

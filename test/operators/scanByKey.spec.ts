@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { map, of } from 'rxjs';
+import { map } from 'rxjs';
 import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { type ScanByKeyOptions, isValid, scanByKey } from '../../operators/scanByKey';
@@ -10,6 +10,7 @@ import { expectParity } from '../../src/testing/parity';
 import { marbleTest } from '../../src/testing/marbles';
 import { ExpressionError, InvalidOptionError, MissingColumnError, TimeOrderError } from '../../src/errors';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
+import { errorOf, runOperator } from '../helpers/run';
 
 const T: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', px: 'float64' };
 const trades = (ts: number[], k: (string | null)[], px: (number | null)[], schema = T) => batch({ ts, k, px }, schema);
@@ -48,23 +49,7 @@ const counter = (extra: Partial<ScanByKeyOptions<{ c: 'int32' }, { n: 'int32' }>
   ...extra,
 });
 
-function runSync(input: RecordBatch | RecordBatch[], op: ReturnType<typeof scanByKey>): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let err: unknown;
-  of(...[input].flat())
-    .pipe(op)
-    .subscribe({ next: (b) => out.push(b), error: (e) => (err = e) });
-  if (err) throw err;
-  return out;
-}
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
+const runSync = (input: RecordBatch | RecordBatch[], op: ReturnType<typeof scanByKey>): RecordBatch[] => runOperator(op, input);
 
 describe('scanByKey', () => {
   it('the doc example: per-key drawdown from the running peak, state across batches', () => {
