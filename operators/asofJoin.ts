@@ -184,7 +184,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
     const rightOn = p.rightOn ?? on;
     const names = ['left', 'right'] as const;
     const validators = [new StreamValidator(names[0], leftOn), new StreamValidator(names[1], rightOn)];
-    const buffers = [new TimeBuffer(), new TimeBuffer()];
+    const buffers = [new TimeBuffer(validators[0]), new TimeBuffer(validators[1])];
     const keys = new KeyDictionary();
     let leftKeys: KeyEncoder | undefined;
     let rightKeys: KeyEncoder | undefined;

@@ -75,7 +75,7 @@ function runLast(
   });
   const last = state(store);
   const validator = new StreamValidator('source', on);
-  const buffer = new TimeBuffer();
+  const buffer = new TimeBuffer(validator);
   let closed = false;
   const release = (upTo: bigint) => {
     const rows = buffer.takeThrough(upTo);

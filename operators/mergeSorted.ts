@@ -57,7 +57,7 @@ export function mergeSorted(other: Observable<RecordBatch>, options: MergeSorted
     const on = options.on ?? run?.time ?? 'ts';
     const names = ['source', 'other'] as const;
     const validators = [new StreamValidator(names[0], on), new StreamValidator(names[1], on)];
-    const buffers = [new TimeBuffer(), new TimeBuffer()];
+    const buffers = [new TimeBuffer(validators[0]), new TimeBuffer(validators[1])];
     let schema: RecordBatch['schema'] | undefined;
     const gate = new ProgressGate({ operator: 'mergeSorted', inputs: names, ...(options.late ? { late: options.late } : {}), run: run ?? null }, (upTo) => {
       release(upTo);

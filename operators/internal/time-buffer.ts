@@ -6,6 +6,7 @@ import { concatBatches } from '../../src/batch/concat';
 import { MAX_TIME } from '../../src/batch/time';
 import { sliceBatch } from '../../src/batch/build';
 import { upperBound } from '../../src/kernels/search';
+import type { StreamValidator } from '../../src/batch/validate';
 
 /** Rows taken from a `TimeBuffer`: one batch and its times. */
 export interface TimedRows {
@@ -22,6 +23,13 @@ export class TimeBuffer {
   private batches: RecordBatch[] = [];
   private times: BigInt64Array[] = [];
   private rows = 0;
+
+  /**
+   * `validator`: the checker of this buffer's input, told about each concatenation the
+   * buffer makes (its times are sorted: proven rows, in order), so that operators
+   * downstream need not rescan them.
+   */
+  constructor(private readonly validator?: StreamValidator) {}
 
   get length(): number {
     return this.rows;
@@ -64,7 +72,9 @@ export class TimeBuffer {
       times.set(t, o);
       o += t.length;
     }
-    return { batch: concatBatches(outB), times };
+    const batch = concatBatches(outB);
+    this.validator?.remember(batch);
+    return { batch, times };
   }
 
   /** Removes and returns the first `n` rows (`0 < n <= length`) as one batch (zero-copy when it comes from one batch). */

@@ -52,6 +52,11 @@ import { newData } from './take';
 
 export { NULL_CODE } from '../kernels/keys';
 
+/** The resolver given to `encodeTranslated` once a translation table is complete (never called). */
+const RESOLVED = (k: number): number => {
+  throw new Error(`internal: dictionary index ${k} resolved twice`);
+};
+
 /** A decoded key value. */
 export type KeyValue = string | number | bigint | boolean | null;
 
@@ -489,7 +494,8 @@ export class KeyEncoder {
         const table = space.dictionaryTable(dictionary);
         let keys = d.values as ArrayLike<number>;
         if (keys instanceof BigInt64Array || keys instanceof BigUint64Array) keys = Int32Array.from(keys.subarray(0, n), Number);
-        encodeTranslated(keys, 0, table, space.dictionaryResolver(dictionary), validity, vOff, n, out);
+        // the resolver (a closure over the dictionary's chunks) only while entries are unresolved
+        encodeTranslated(keys, 0, table, table.unresolved > 0 ? space.dictionaryResolver(dictionary) : RESOLVED, validity, vOff, n, out);
         return;
       }
       case Type.Int: {
@@ -498,10 +504,13 @@ export class KeyEncoder {
         if (bitWidth <= 16) {
           const bias = isSigned ? 1 << (bitWidth - 1) : 0;
           const table = space.smallTable(bitWidth, isSigned);
-          const resolve = (k: number): number => {
-            const v = k - bias;
-            return ints.findOrAdd(v, v >> 31);
-          };
+          const resolve =
+            table.unresolved > 0
+              ? (k: number): number => {
+                  const v = k - bias;
+                  return ints.findOrAdd(v, v >> 31);
+                }
+              : RESOLVED;
           encodeTranslated(d.values as ArrayLike<number>, bias, table, resolve, validity, vOff, n, out);
         } else if (bitWidth === 32) {
           encodeInt32(d.values as ArrayLike<number>, !isSigned, validity, vOff, n, ints, out);

@@ -4,10 +4,10 @@
  * backwards (ties allowed). Used by the drivers for their inputs and by operators for
  * their side inputs, so that every entry point rejects bad input with the same errors.
  */
-import { RecordBatch, type Schema, util } from 'apache-arrow';
+import { type Data, RecordBatch, type Schema, util } from 'apache-arrow';
 import { NotARecordBatchError, SchemaChangeError, TimeOrderError } from '../errors';
 import { firstUnsorted } from '../kernels/search';
-import { MIN_TIME, type TimeColumn, formatNs, resolveTimeColumn, timeValuesNs } from './time';
+import { MIN_TIME, type TimeColumn, type TimeEncoding, formatNs, resolveTimeColumn, timeValuesNs } from './time';
 
 /** Describes how two schemas differ, for error messages. */
 export function schemaDifference(expected: Schema, actual: Schema): { column?: string; expected: string; actual: string } {
@@ -41,6 +41,73 @@ export function sameSchema(a: Schema, b: Schema): boolean {
     if (x.name !== y.name || x.nullable !== y.nullable || !util.compareTypes(x.type, y.type)) return false;
   }
   return true;
+}
+
+/**
+ * Byte ranges of buffers whose time values were proven non-decreasing, one list per
+ * value kind (int64, int32, float64), as sorted disjoint `[start, end)` pairs. A slice of
+ * a proven batch (a replay cycle, a release of a multi-input operator) points into the
+ * same bytes, and operators pass a batch's time column through unchanged, so operators
+ * down a chain check only a batch's first time against the stream's last one instead of
+ * rescanning every row once per operator. Keyed by the bytes, not by `Data` objects: a
+ * slice costs nothing to prove, and a lookup is one `WeakMap.get` and a binary search.
+ */
+const provenRanges: Record<TimeEncoding['kind'], WeakMap<ArrayBufferLike, number[]>> = {
+  int64: new WeakMap(),
+  int32: new WeakMap(),
+  float64: new WeakMap(),
+};
+
+/** The typed array of a time column's values for its `n` rows. */
+function timeBytes(data: Data, n: number): ArrayBufferView | undefined {
+  const values = data.values as ArrayBufferView & { BYTES_PER_ELEMENT?: number };
+  if (!ArrayBuffer.isView(values) || values.BYTES_PER_ELEMENT === undefined) return undefined;
+  return n * values.BYTES_PER_ELEMENT <= values.byteLength ? values : undefined;
+}
+
+function isProven(kind: TimeEncoding['kind'], values: ArrayBufferView, byteLength: number): boolean {
+  const ranges = provenRanges[kind].get(values.buffer);
+  if (ranges === undefined) return false;
+  const lo = values.byteOffset;
+  // the last range starting at or before lo
+  let a = 0;
+  let b = ranges.length >> 1;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (ranges[2 * m] <= lo) a = m + 1;
+    else b = m;
+  }
+  return a > 0 && ranges[2 * (a - 1) + 1] >= lo + byteLength;
+}
+
+function prove(kind: TimeEncoding['kind'], values: ArrayBufferView, byteLength: number): void {
+  if (byteLength === 0) return;
+  const map = provenRanges[kind];
+  let ranges = map.get(values.buffer);
+  if (ranges === undefined) map.set(values.buffer, (ranges = []));
+  let lo = values.byteOffset;
+  let hi = lo + byteLength;
+  // merge with the ranges it overlaps (not those it only touches: adjacent bytes of two
+  // proven runs are not proven sorted across the boundary)
+  let i = 0;
+  while (i < ranges.length && ranges[i + 1] <= lo) i += 2;
+  let j = i;
+  while (j < ranges.length && ranges[j] < hi) {
+    if (ranges[j] < lo) lo = ranges[j];
+    if (ranges[j + 1] > hi) hi = ranges[j + 1];
+    j += 2;
+  }
+  ranges.splice(i, j - i, lo, hi);
+}
+
+/**
+ * Records that time column `data` of `n` rows (kind `kind`) holds non-decreasing values:
+ * for the owner of proven rows that concatenates them into new buffers (a buffer of a
+ * multi-input operator), so that the new batch is not rescanned downstream.
+ */
+function rememberProven(data: Data, kind: TimeEncoding['kind']): void {
+  const values = timeBytes(data, data.length);
+  if (values !== undefined) prove(kind, values, data.length * (values as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
 }
 
 /**
@@ -94,26 +161,51 @@ export class StreamValidator {
     this.rows += batch.numRows;
     if (this.time === undefined) return EMPTY;
     const tc = this.time;
-    const times = timeValuesNs(batch.data.children[tc.index], tc.encoding, {
+    const column = batch.data.children[tc.index];
+    const kind = tc.encoding.kind;
+    const bytes = checkOrder ? timeBytes(column, batch.numRows) : undefined;
+    const byteLength = bytes ? batch.numRows * (bytes as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT : 0;
+    if (bytes !== undefined && isProven(kind, bytes, byteLength)) {
+      // proven sorted before (a slice of a checked batch, or passed down a chain): the
+      // null check and the conversion still run; only the first row needs the order check
+      const times = timeValuesNs(column, tc.encoding, { input: this.input, column: tc.name, rowBase });
+      if (times.length > 0) {
+        if (times[0] < this.last) this.orderError(rowBase, 0, times);
+        this.last = times[times.length - 1];
+      }
+      return times;
+    }
+    const times = timeValuesNs(column, tc.encoding, {
       input: this.input,
       column: tc.name,
       rowBase,
     });
     if (!checkOrder) return times;
     const bad = firstUnsorted(times, this.last);
-    if (bad >= 0) {
-      const before = bad === 0 ? this.last : times[bad - 1];
-      this.rows = rowBase;
-      throw new TimeOrderError({
-        input: this.input,
-        column: tc.name,
-        row: rowBase + bad,
-        expected: `a time at or after ${formatNs(before)} (rows must be sorted by time)`,
-        actual: formatNs(times[bad]),
-      });
-    }
+    if (bad >= 0) this.orderError(rowBase, bad, times);
+    if (bytes !== undefined) prove(kind, bytes, byteLength);
     if (times.length) this.last = times[times.length - 1];
     return times;
+  }
+
+  /**
+   * Records that `batch`'s time column is sorted: for a concatenation of batches this
+   * validator checked, in order (a slice of one needs nothing: its bytes are proven).
+   */
+  remember(batch: RecordBatch): void {
+    if (this.time !== undefined) rememberProven(batch.data.children[this.time.index], this.time.encoding.kind);
+  }
+
+  private orderError(rowBase: number, bad: number, times: BigInt64Array): never {
+    const before = bad === 0 ? this.last : times[bad - 1];
+    this.rows = rowBase;
+    throw new TimeOrderError({
+      input: this.input,
+      column: this.time!.name,
+      row: rowBase + bad,
+      expected: `a time at or after ${formatNs(before)} (rows must be sorted by time)`,
+      actual: formatNs(times[bad]),
+    });
   }
 }
 
