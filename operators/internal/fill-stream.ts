@@ -4,7 +4,9 @@
  * `StreamValidator`), encode its keys into slots through a `KeyedStore` (which grows the
  * worker's per-key state, and with `expireAfter` forgets keys not seen for that long and
  * compacts the state), and map it with a per-schema worker built on the first batch.
- * Errors go downstream; the per-key state lives in the worker.
+ * Errors go downstream; the per-key state lives in the worker. Inside a run and without
+ * `expireAfter`, the store shares the run's key dictionary (`runKeyDictionary`): workers
+ * must not depend on the numeric order of codes, only on which rows share one.
  */
 import type { OperatorFunction } from 'rxjs';
 import type { RecordBatch, Schema } from 'apache-arrow';
@@ -114,8 +116,10 @@ export function keyedBatches(
   expiry: ExpiryOptions = {},
 ): OperatorFunction<RecordBatch, RecordBatch> {
   return operate<RecordBatch, RecordBatch>((source, subscriber) => {
-    const validator = new StreamValidator(SOURCE, on ?? currentRun()?.time ?? 'ts');
-    const store = new KeyedStore(by, { input: SOURCE, ...expiry });
+    const run = currentRun();
+    const validator = new StreamValidator(SOURCE, on ?? run?.time ?? 'ts');
+    // inside a run, the run's key dictionary for `by` (not with expireAfter): a key column passed down a chain is encoded once
+    const store = new KeyedStore(by, { input: SOURCE, ...expiry, run });
     let worker: KeyedWorker | undefined;
     // one object per subscription, rewritten for each batch (workers do not keep it)
     const k: { -readonly [P in keyof KeyedBatch]: KeyedBatch[P] } = { batch: undefined as unknown as RecordBatch, times: EMPTY_TIMES, codes: EMPTY_CODES, slots: 0, rowBase: 0 };

@@ -34,6 +34,15 @@
  * densely in their old order, and calls `remap(map, slots)` on every registered state. The
  * memory held is then O(keys alive within `expireAfter`), not O(keys ever seen).
  *
+ * ## Shared key dictionaries
+ * Given `run` (the operator's `currentRun()`) and no `expireAfter`, the store encodes with
+ * the run's key dictionary for its key column names and kinds (`runKeyDictionary`), shared
+ * with the other keyed operators of the run: a key column passed down a chain unchanged is
+ * encoded once (the others copy the codes from the dictionary's encode cache). Slots are
+ * still code + 1, but codes are no longer dense for this store: the states are grown to
+ * the dictionary's size (keys seen by any sharing operator; unseen ones keep their initial
+ * state). Only for operators whose output does not depend on the numeric order of codes.
+ *
  * ## Using it in an operator
  * ```ts
  * const store = new KeyedStore(by, { input: 'source', expireAfter });   // per subscription
@@ -50,6 +59,7 @@ import { KeyEncoder } from '../../src/batch/keys';
 import { MIN_TIME } from '../../src/batch/time';
 import { InvalidOptionError } from '../../src/errors';
 import { type DurationLike, durationToNs } from '../../src/time/duration';
+import { type RunContext, runKeyDictionaryFor } from '../../src/time/run';
 import { type KeyedArrays, growArray, remapArray } from './keyed';
 
 export interface KeyedStoreOptions {
@@ -61,6 +71,14 @@ export interface KeyedStoreOptions {
   onExpire?: (count: number) => void;
   /** The option name used in errors about `expireAfter`. Default `'expireAfter'`. */
   option?: string;
+  /**
+   * The run (`currentRun()` at subscription) whose key dictionary for these key columns and
+   * kinds to share (`runKeyDictionary`), so that a key column passed down a chain is
+   * encoded once. Only for operators whose output does not depend on the numeric order of
+   * key codes; ignored with `expireAfter` (compaction renumbers the store's own codes).
+   * Default: a dictionary of the store's own.
+   */
+  run?: RunContext | undefined;
 }
 
 /** Dead slots needed before a compaction (with at least as many dead as live slots). */
@@ -89,6 +107,7 @@ export class KeyedStore {
   compactions = 0;
   private readonly input: string | undefined;
   private readonly onExpire: ((count: number) => void) | undefined;
+  private readonly run: RunContext | undefined;
   private encoder: KeyEncoder | undefined = undefined;
   private readonly states: KeyedArrays[] = [];
   /** Slots in use: `0..used)`. */
@@ -97,8 +116,11 @@ export class KeyedStore {
   private grown = 0;
   /** Dead slots among `1..used)`. */
   private dead = 0;
+  /** The encoder's output buffer: written by `KeyEncoder.encode` only (its codes may be another encoder's cache hit). */
   private codes = NO_CODES;
   private slots = NO_CODES;
+  /** With expiry: the slots - 1 given by `encodeCodes`. */
+  private slotCodes = NO_CODES;
   // --- expiry only ---
   /** Per key code + 1: its slot (-1: none yet, or expired). */
   private slotOfKey = new Int32Array(0);
@@ -125,6 +147,7 @@ export class KeyedStore {
     this.onExpire = options.onExpire;
     this.expireAfterNs = options.expireAfter === undefined ? -1n : durationToNs(options.expireAfter, options.option ?? 'expireAfter');
     if (this.expireAfterNs >= 0n) this.queuedAt.fill(-1);
+    this.run = this.expiring ? undefined : options.run;
   }
 
   /** Whether keys expire. */
@@ -135,7 +158,16 @@ export class KeyedStore {
   /** Resolves the key columns against `schema` (done by the first `encode`; call it to get schema errors early). */
   bind(schema: Schema): void {
     if (this.encoder || this.by.length === 0) return;
-    this.encoder = new KeyEncoder(schema, this.by, this.input !== undefined ? { input: this.input } : {});
+    const keyDictionary = runKeyDictionaryFor(this.run, schema, this.by);
+    this.encoder = new KeyEncoder(schema, this.by, {
+      ...(this.input !== undefined ? { input: this.input } : {}),
+      ...(keyDictionary ? { keyDictionary } : {}),
+    });
+  }
+
+  /** Whether the key dictionary is the run's shared one (`run` given, no expiry, bound). */
+  get sharesKeys(): boolean {
+    return this.run !== undefined && this.encoder !== undefined && this.by.length > 0;
   }
 
   /** The key encoder (after `bind`; `undefined` without key columns). */
@@ -230,7 +262,9 @@ export class KeyedStore {
       return codes;
     }
     const slots = this.encode(batch, times);
-    const out = this.codes.subarray(0, n);
+    // not into `codes`: the dictionary's encode cache may point there
+    if (this.slotCodes.length < n) this.slotCodes = new Int32Array(this.slots.length);
+    const out = this.slotCodes.subarray(0, n);
     for (let i = 0; i < n; i++) out[i] = slots[i] - 1;
     return out;
   }

@@ -77,7 +77,8 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
   return operate<RecordBatch, RecordBatch>((source, subscriber) => {
     const run = currentRun();
     const validator = new StreamValidator('source', options.on ?? run?.time ?? 'ts');
-    const store = new KeyedStore(by, { input: 'source', ...expiry });
+    // inside a run, the run's key dictionary for `by` (not with expireAfter): a key column passed down a chain is encoded once
+    const store = new KeyedStore(by, { input: 'source', ...expiry, run });
     let plan: WindowPlan | undefined;
     let state: WindowKernels | undefined;
     let outSchema: Schema | undefined;

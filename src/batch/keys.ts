@@ -213,6 +213,77 @@ class KeySpace {
   }
 }
 
+/** Entries of a dictionary's encode cache (the most recent encodes into reusable buffers). */
+const CACHE_ENTRIES = 4;
+
+/**
+ * The codes of a dictionary's most recent encodes into caller-given buffers, by identity of
+ * the key columns' `Data`: when an encoder of the dictionary encodes the very same `Data`
+ * again (a batch passed down a chain of keyed operators sharing the dictionary), it copies
+ * the codes instead of encoding. Strong references in fixed arrays, a ring of a few
+ * entries: nothing allocated per batch (a `WeakMap.set` per batch cost ~200 ns plus GC).
+ *
+ * An entry points into the buffer the codes were written to, typically another encoder's
+ * reusable scratch buffer: every encode into a buffer first drops the entries whose codes
+ * live in that buffer (`evict`), so an entry never outlives its codes. Codes written to a
+ * fresh array (no `out` given) are the caller's to change, and never cached.
+ * `KeyDictionary.compact` clears the cache (codes change).
+ */
+class EncodeCache {
+  /** Per entry: the key columns (`width` of them), the row count and the codes (`null`: empty entry). */
+  private readonly columns: Array<Array<Data | null>>;
+  private readonly rows = new Int32Array(CACHE_ENTRIES);
+  private readonly codes: Array<Int32Array | null> = new Array<Int32Array | null>(CACHE_ENTRIES).fill(null);
+  private next = 0;
+  /** Encodes answered from the cache (for tests). */
+  hits = 0;
+
+  constructor(private readonly width: number) {
+    this.columns = Array.from({ length: CACHE_ENTRIES }, () => new Array<Data | null>(width).fill(null));
+  }
+
+  /** The cached codes of `columns` over `n` rows, or `null`. */
+  find(columns: readonly Data[], n: number): Int32Array | null {
+    const w = this.width;
+    for (let e = 0; e < CACHE_ENTRIES; e++) {
+      const codes = this.codes[e];
+      if (codes === null || this.rows[e] !== n) continue;
+      const cols = this.columns[e];
+      let j = 0;
+      while (j < w && cols[j] === columns[j]) j++;
+      if (j === w) return codes;
+    }
+    return null;
+  }
+
+  /** Drops the entries whose codes live in `buffer` (about to be written). */
+  evict(buffer: ArrayBufferLike): void {
+    for (let e = 0; e < CACHE_ENTRIES; e++) {
+      const codes = this.codes[e];
+      if (codes !== null && codes.buffer === buffer) this.drop(e);
+    }
+  }
+
+  /** Records `codes` (in a buffer the caller reuses) as the codes of `columns`, replacing the oldest entry. */
+  add(columns: readonly Data[], n: number, codes: Int32Array): void {
+    const e = this.next;
+    this.next = e + 1 === CACHE_ENTRIES ? 0 : e + 1;
+    const cols = this.columns[e];
+    for (let j = 0; j < this.width; j++) cols[j] = columns[j];
+    this.rows[e] = n;
+    this.codes[e] = codes;
+  }
+
+  clear(): void {
+    for (let e = 0; e < CACHE_ENTRIES; e++) this.drop(e);
+  }
+
+  private drop(e: number): void {
+    this.codes[e] = null;
+    this.columns[e].fill(null);
+  }
+}
+
 /** Who bound a key dictionary first: for error messages. */
 interface Binding {
   readonly input?: string;
@@ -231,6 +302,24 @@ function describeColumn(f: Field, input?: string): string {
  * `columns`) of compatible kinds (`ColumnTypeError` naming both columns): Utf8, LargeUtf8
  * and Dictionary<Utf8> go together, as do all integer types but Uint64.
  *
+ * ## Sharing across operators, and the encode cache
+ * Inside a replay or live run, the keyed operators whose output does not depend on the
+ * numeric order of codes (`ffill`, `cumulative`, `rolling`, `ema`, `cutoff`, without
+ * `expireAfter`) share one dictionary per key column names and kinds, from
+ * `runKeyDictionary` (`src/time/run.ts`); it dies with the run. A key column passed down
+ * the chain unchanged (the very same `Data` object, as zero-copy operators pass it) is then
+ * encoded once: every encode into a caller-given `out` buffer is remembered (the last few,
+ * by identity of the key columns' `Data` and the row count), and an encoder of the same
+ * dictionary asked for the same columns copies those codes (`out.set`) instead of
+ * encoding. The copy is exactly what encoding gives: codes never change once given (until
+ * `compact`, which clears the cache), and the same `Data` holds the same keys (Arrow data
+ * is immutable). The remembered codes live in the encoding caller's buffer: an encode into
+ * a buffer forgets every entry in that buffer first, so a caller passing `out` must write
+ * it only through `encode` (a fresh array, when no `out` is given, is never remembered).
+ * The cache holds strong references to at most four batches' key columns and code buffers.
+ * Sharing is not for operators that order their output by code (`lastByKey` snapshots,
+ * `scanByKey`) nor for one that compacts (`expireAfter`): they keep their own dictionary.
+ *
  * @example
  * const keys = new KeyDictionary();
  * const left = new KeyEncoder(quotes.schema, 'ticker', { input: 'left', keyDictionary: keys });
@@ -244,6 +333,13 @@ export class KeyDictionary {
   _tuples: TupleKeyTable | null = null;
   /** @internal */
   _binding: Binding | null = null;
+  /** @internal The codes of recent encodes, by identity of the key columns' `Data` (set when bound). */
+  _cache: EncodeCache | null = null;
+
+  /** Encodes answered from the encode cache so far (a copy instead of an encode). */
+  get cacheHits(): number {
+    return this._cache ? this._cache.hits : 0;
+  }
 
   /** The number of distinct (non-null) keys seen so far. */
   get size(): number {
@@ -282,6 +378,8 @@ export class KeyDictionary {
       map[c] = i;
     }
     if (this._spaces.length === 0) return map;
+    // every cached code is an old code
+    this._cache?.clear();
     const tuples = this._tuples;
     if (!tuples) {
       this._spaces = [this._spaces[0].subset(keep, n)];
@@ -316,6 +414,7 @@ export class KeyDictionary {
     if (!first) {
       this._spaces = kinds.map((k) => new KeySpace(k));
       this._tuples = kinds.length >= 2 ? new TupleKeyTable(kinds.length, 64) : null;
+      this._cache = new EncodeCache(kinds.length);
       this._binding = { fields, ...(input !== undefined ? { input } : {}) };
       return;
     }
@@ -423,7 +522,10 @@ export class KeyEncoder {
 
   /**
    * The code of each row of `batch`: `0..size-1`, or -1 for a null key. Writes into `out`
-   * when it is long enough (the result is then `out.subarray(0, numRows)`).
+   * when it is long enough (the result is then `out.subarray(0, numRows)`). When an encoder
+   * of this dictionary encoded the very same key column `Data` (and row count) recently
+   * into a buffer still holding the codes, they are copied instead (see `KeyDictionary`):
+   * write `out` only through `encode` while reusing it.
    */
   encode(batch: RecordBatch, out?: Int32Array): Int32Array {
     const fields = batch.schema.fields;
@@ -447,11 +549,34 @@ export class KeyEncoder {
 
   /** `encode` over the key columns' `Data` directly (in the order of `columns`). */
   encodeData(columns: readonly Data[], n: number, out?: Int32Array): Int32Array {
-    const codes = out && out.length >= n ? out.subarray(0, n) : new Int32Array(n);
+    const reused = out !== undefined && out.length >= n;
+    const codes = reused ? out.subarray(0, n) : new Int32Array(n);
+    if (n === 0) return codes;
+    const cache = this.dictionary._cache!;
+    const cached = cache.find(columns, n);
+    if (cached !== null) {
+      cache.hits++;
+      if (cached.buffer === codes.buffer && cached.byteOffset === codes.byteOffset) return codes; // already there
+      codes.set(cached); // correct even from the same buffer (`set` copies the source first then)
+      if (reused) {
+        // the entries in the buffer written are stale; the one copied stays unless it lived there
+        const moved = cached.buffer === codes.buffer;
+        cache.evict(codes.buffer);
+        if (moved) cache.add(columns, n, codes);
+      }
+      return codes;
+    }
+    if (reused) cache.evict(codes.buffer);
+    this.encodeColumns(columns, n, codes);
+    if (reused) cache.add(columns, n, codes);
+    return codes;
+  }
+
+  private encodeColumns(columns: readonly Data[], n: number, codes: Int32Array): void {
     const w = this.kinds.length;
     if (w === 1) {
       this.encodeColumn(0, columns[0], n, codes);
-      return codes;
+      return;
     }
     for (let j = 0; j < w; j++) {
       if (!this.scratch[j] || this.scratch[j].length < n) this.scratch[j] = new Int32Array(Math.max(n, 1024));
@@ -460,7 +585,6 @@ export class KeyEncoder {
     const tuples = this.dictionary._tuples!;
     if (w === 2) encodePairs(this.scratch[0], this.scratch[1], n, tuples, codes);
     else encodeTuples(this.scratch.slice(0, w), n, tuples, codes);
-    return codes;
   }
 
   private encodeColumn(j: number, d: Data, n: number, out: Int32Array): void {
