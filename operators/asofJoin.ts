@@ -161,14 +161,15 @@ interface RightPlan {
  * left row whose key never appears on the right holds every later left row until the
  * right input completes.
  *
- * **Cost per batch**: per release, O(left rows + right rows) for the merge walk, one
- * gather of the right columns for the released left rows (from the per-key state and the
- * released right rows, without concatenating them), and an update of the state for the
- * keys whose latest row changed (O(right rows)). That holds when every chosen right column
- * is of a fixed-width type (numbers, times, decimals, dictionary keys); with another type
- * (Utf8, Bool, nested), or once a right batch brings a dictionary other than the first
- * one's, the state is a batch instead, and each release with right rows concatenates it
- * with them and gathers O(keys) rows to rebuild it. Forward and nearest add a second walk
+ * **Cost per batch**: per release, O(left rows + right rows): a merge of the two sides'
+ * times, then (backward, every chosen right column of one fixed-width element per row:
+ * numbers, times, dictionary keys) one pass that writes each right row into its key's
+ * state and reads each left row's columns from its key's state, as a hand-written loop
+ * would; nearest and wider fixed-width types (decimals, intervals) gather from the state
+ * and the released right rows instead and update only the keys whose latest row changed.
+ * With another type (Utf8, Bool, nested), or once a right batch brings a dictionary other
+ * than the first one's, the state is a batch instead, and each release with right rows
+ * concatenates it with them and gathers O(keys) rows to rebuild it. Forward and nearest add a second walk
  * (O(left + right rows + resolved rows), O(log held) per row with a deadline), a gather
  * of the emitted rows' right columns from the stored right rows, and, while rows are held
  * and right rows arrived above the frontier (left input behind), a scan of those rows per
@@ -270,6 +271,24 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       // candidate rows: state rows below `base` (key codes with `fast`), then the right rows
       const base = fast ? size : state ? state.numRows : 0;
       fast?.grow(size);
+      if (fast && fast.fusable && p.direction === 'backward') {
+        // one pass: walk, gather and state update
+        const taken = fast.walk(
+          l ? l.times : EMPTY_TIMES,
+          lCodes ?? EMPTY_CODES,
+          nl,
+          r ? r.times : EMPTY_TIMES,
+          rCodes ?? EMPTY_CODES,
+          nr,
+          latest,
+          latestTime,
+          p.tolerance,
+          p.allowExact,
+          match,
+          projected,
+        );
+        return nl > 0 ? taken : undefined;
+      }
       const changed = asofBackward(
         l ? l.times : EMPTY_TIMES,
         lCodes ?? EMPTY_CODES,

@@ -10,7 +10,17 @@ import { recordBatch, structData } from '../../src/batch/build';
 import { isFixedWidth, newData } from '../../src/batch/take';
 import { bitmapBytes } from '../../src/kernels/bitmap';
 import { type FixedArray, type FixedArrayConstructor, allocArray, gatherFixed } from '../../src/kernels/gather';
-import { asofValidity, latestChanges, scatterFixed, scatterValidity, splitMatches } from '../../src/kernels/asof';
+import {
+  type AsofBackwardColumns,
+  type AsofColumnArrays,
+  asofBackwardColumns,
+  asofCuts,
+  asofValidity,
+  latestChanges,
+  scatterFixed,
+  scatterValidity,
+  splitMatches,
+} from '../../src/kernels/asof';
 
 interface StateColumn {
   readonly type: DataType;
@@ -51,9 +61,85 @@ export class AsofState {
   private rightIdx = EMPTY;
   private dst = EMPTY;
   private src = EMPTY;
+  /** The fused walk when every column has one element per row, else `undefined`. */
+  private readonly fused: AsofBackwardColumns | undefined;
+  /** Its per-column arrays (reused: updated in place before each walk). */
+  private readonly arrays: AsofColumnArrays[];
+  private readonly nulls: Int32Array;
+  private cuts = EMPTY;
 
   private constructor(columns: StateColumn[]) {
     this.columns = columns;
+    this.fused = columns.every((c) => c.stride === 1) ? asofBackwardColumns(columns.map((c) => c.ctor)) : undefined;
+    this.arrays = columns.map((c) => ({
+      state: c.values,
+      stateValid: c.valid,
+      right: c.values,
+      rightBits: null,
+      rightOffset: 0,
+      out: c.values,
+      outBits: c.valid,
+    }));
+    this.nulls = new Int32Array(columns.length);
+  }
+
+  /** Whether `walk` can be used (every column has one element per row). */
+  get fusable(): boolean {
+    return this.fused !== undefined;
+  }
+
+  /**
+   * The backward join of released rows through the state (see `asofBackwardColumns`;
+   * requires `fusable` and `grow` for every code): sets `match[0..nl)` (the key code, or
+   * -1), updates the state, `latest` (`latest[code] = code`) and `latestTime` with the
+   * right rows `r` (selected columns; `undefined`: none) and returns the right columns of
+   * the output for the `nl` left rows (none when `nl` is 0).
+   */
+  walk(
+    lt: BigInt64Array,
+    lc: Int32Array,
+    nl: number,
+    rt: BigInt64Array,
+    rc: Int32Array,
+    nr: number,
+    latest: Int32Array,
+    latestTime: BigInt64Array,
+    tolerance: bigint,
+    allowExact: boolean,
+    match: Int32Array,
+    r: RecordBatch | undefined,
+  ): Data[] {
+    if (this.cuts.length < nl) this.cuts = new Int32Array(Math.max(nl, this.cuts.length * 2));
+    asofCuts(lt, nl, rt, nr, allowExact, this.cuts);
+    const rc0 = r?.data.children;
+    const arrays = this.arrays;
+    for (let j = 0; j < arrays.length; j++) {
+      const col = this.columns[j];
+      const a = arrays[j];
+      a.state = col.values;
+      a.stateValid = col.valid;
+      if (rc0 !== undefined) {
+        const d = rc0[j];
+        a.right = d.values as FixedArray;
+        a.rightBits = bitsOf(d);
+        a.rightOffset = d.offset;
+      } else {
+        a.right = col.values;
+        a.rightBits = null;
+        a.rightOffset = 0;
+      }
+      // without left rows nothing is written to the output
+      a.out = nl > 0 ? allocArray(col.ctor, nl) : col.values;
+      a.outBits = nl > 0 ? allocArray(Uint8Array, bitmapBytes(nl)) : col.valid;
+    }
+    this.fused!(lt, lc, nl, rt, rc, nr, this.cuts, latest, latestTime, tolerance, match, arrays, this.nulls);
+    if (nl === 0) return [];
+    const out = new Array<Data>(arrays.length);
+    for (let j = 0; j < arrays.length; j++) {
+      const col = this.columns[j];
+      out[j] = newData(col.type, nl, this.nulls[j], arrays[j].outBits, arrays[j].out, undefined, undefined, col.dictionary);
+    }
+    return out;
   }
 
   /**

@@ -487,3 +487,142 @@ export function resolvedPrefix(p: AsofPending, from: number): number {
   while (i < end && done[i] !== 0) i++;
   return i - start;
 }
+
+/**
+ * The merge of two sorted time arrays: `cuts[i]` = the number of right rows at or before
+ * left row `i` in time order (`rt[j] <= lt[i]` with `allowExact`, `rt[j] < lt[i]`
+ * without), non-decreasing. Returns `cuts[nl - 1]` (0 without left rows). O(nl + nr).
+ *
+ * @example
+ * asofCuts([2, 5], 2, [1, 2, 3], 3, true, cuts)  // cuts = [2, 3]
+ * asofCuts([2, 5], 2, [1, 2, 3], 3, false, cuts) // cuts = [1, 3]
+ */
+export function asofCuts(lt: BigInt64Array, nl: number, rt: BigInt64Array, nr: number, allowExact: boolean, cuts: Int32Array): number {
+  let j = 0;
+  if (allowExact) {
+    for (let i = 0; i < nl; i++) {
+      const t = lt[i];
+      while (j < nr && rt[j] <= t) j++;
+      cuts[i] = j;
+    }
+  } else {
+    for (let i = 0; i < nl; i++) {
+      const t = lt[i];
+      while (j < nr && rt[j] < t) j++;
+      cuts[i] = j;
+    }
+  }
+  return nl > 0 ? cuts[nl - 1] : 0;
+}
+
+/**
+ * The arrays of one right column for {@link asofBackwardColumns}: the per-key state
+ * (`state[code]`, `stateValid[code]` 1 or 0), the released right rows (`right[j]`, valid
+ * when `rightBits` is `null` or bit `rightOffset + j` is set), and the output (`out[i]`,
+ * zero-filled, and its zero-filled validity bitmap `outBits`).
+ */
+export interface AsofColumnArrays {
+  state: FixedArray;
+  stateValid: Uint8Array;
+  right: FixedArray;
+  rightBits: Uint8Array | null;
+  rightOffset: number;
+  out: FixedArray;
+  outBits: Uint8Array;
+}
+
+/**
+ * The backward as-of join of released rows with per-key state in typed arrays, for right
+ * columns of one element per row, as the hand-written loop does it: each right row,
+ * passed in time order, is written into its key's state at once (`state[code]`,
+ * `stateValid[code]`; `latest[code] = code`, `latestTime[code]` when a tolerance is
+ * checked), and each left row reads its key's state. The reads hit a small array (one
+ * entry per key) instead of gathering from the released right rows.
+ *
+ * `cuts` = `asofCuts` of the left and right times (which right rows come before each left
+ * row); `latest[code]` is `code` for a key with a latest right row, else -1. Left row `i`
+ * gets `match[i]` = its key code, or -1 when the key is null (code < 0), has no latest
+ * row, or `lt[i] - latestTime[code] > tolerance` (`tolerance >= 0`; `NO_TOLERANCE`
+ * disables the check); column `k`'s output gets the state value and validity (an
+ * unmatched row stays 0 and null). `nulls[k]` receives the number of null rows of column
+ * `k`'s output. Every right row updates the state, so on return it holds each key's
+ * latest right row. O(nl + nr × columns), no allocation.
+ *
+ * One generated function per tuple of typed-array classes (see {@link asofBackwardColumns}):
+ * every column's loads and stores stay monomorphic.
+ *
+ * @example
+ * // state: key 0 holds 1.5; right (key 0) at 3 → 2.5; left (key 0) at 2 and 4: cuts [0, 1]
+ * asofBackwardColumns([Float64Array])(lt, lc, 2, rt, rc, 1, cuts, latest, latestTime, -1n, match, cols, nulls)
+ * // out [1.5, 2.5]; state[0] = 2.5
+ */
+export type AsofBackwardColumns = (
+  lt: BigInt64Array,
+  lc: Int32Array,
+  nl: number,
+  rt: BigInt64Array,
+  rc: Int32Array,
+  nr: number,
+  cuts: Int32Array,
+  latest: Int32Array,
+  latestTime: BigInt64Array,
+  tolerance: bigint,
+  match: Int32Array,
+  columns: readonly AsofColumnArrays[],
+  nulls: Int32Array,
+) => void;
+
+const FUSED_LOOPS = new Map<string, AsofBackwardColumns>();
+
+/** The fused backward loop for right columns of these typed-array classes (in order). */
+export function asofBackwardColumns(classes: readonly { name: string }[]): AsofBackwardColumns {
+  const key = classes.map((c) => c.name).join(',');
+  let fn = FUSED_LOOPS.get(key);
+  if (fn === undefined) {
+    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'cuts', 'latest', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', fusedSource(classes.length)) as AsofBackwardColumns;
+    FUSED_LOOPS.set(key, fn);
+  }
+  return fn;
+}
+
+/**
+ * The source of the fused loop for `w` columns (unrolled: each column's arrays in locals).
+ * The 64-bit time comparisons stay in `asofCuts` (a lean loop; with every column's arrays
+ * live in the same loop they run much slower), except the tolerance check.
+ */
+function fusedSource(w: number): string {
+  const cols = [...Array(w).keys()];
+  const each = (f: (k: number) => string) => cols.map(f).join('\n');
+  const bit = (k: number, row: string) =>
+    `(RB${k} === null || ((RB${k}[(RO${k} + ${row}) >> 3] >> ((RO${k} + ${row}) & 7)) & 1) !== 0)`;
+  const pass = (indent: string) => `${indent}const c = rc[j];
+${indent}if (c >= 0) {
+${indent}  latest[c] = c;
+${indent}  if (checkTolerance) latestTime[c] = rt[j];
+${each((k) => `${indent}  S${k}[c] = R${k}[j];\n${indent}  SV${k}[c] = ${bit(k, 'j')} ? 1 : 0;`)}
+${indent}}`;
+  return `"use strict";
+${each((k) => `const c${k} = columns[${k}]; const S${k} = c${k}.state, SV${k} = c${k}.stateValid, R${k} = c${k}.right, RB${k} = c${k}.rightBits, RO${k} = c${k}.rightOffset, O${k} = c${k}.out, OB${k} = c${k}.outBits; let N${k} = 0;`)}
+const checkTolerance = tolerance >= 0n;
+let j = 0;
+for (let i = 0; i < nl; i++) {
+  for (const e = cuts[i]; j < e; j++) {
+${pass('    ')}
+  }
+  const c = lc[i];
+  let m = c >= 0 ? latest[c] : -1;
+  if (m >= 0 && checkTolerance && lt[i] - latestTime[c] > tolerance) m = -1;
+  match[i] = m;
+  if (m < 0) {
+${each((k) => `    N${k}++;`)}
+    continue;
+  }
+  const byte = i >> 3;
+  const mask = 1 << (i & 7);
+${each((k) => `  O${k}[i] = S${k}[m];\n  if (SV${k}[m] !== 0) OB${k}[byte] |= mask; else N${k}++;`)}
+}
+for (; j < nr; j++) {
+${pass('  ')}
+}
+${each((k) => `nulls[${k}] = N${k};`)}`;
+}

@@ -4,6 +4,8 @@ import {
   type AsofPending,
   NO_TOLERANCE,
   asofBackward,
+  asofBackwardColumns,
+  asofCuts,
   asofExpire,
   asofForward,
   asofResolveAhead,
@@ -69,6 +71,120 @@ describe('asofBackward', () => {
         const rc = rcAll.slice(0, rt.length);
         const got = run(lt, lc, rt, rc, 4, tol === null ? NO_TOLERANCE : BigInt(tol), exact).match;
         expect(got).toEqual(reference(lt, lc, rt, rc, tol ?? undefined, exact));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('asofCuts', () => {
+  it('counts the right rows at or before (or strictly before) each left time', () => {
+    const cuts = new Int32Array(2);
+    expect(asofCuts(T([2, 5]), 2, T([1, 2, 3]), 3, true, cuts)).toBe(3);
+    expect([...cuts]).toEqual([2, 3]);
+    asofCuts(T([2, 5]), 2, T([1, 2, 3]), 3, false, cuts);
+    expect([...cuts]).toEqual([1, 3]);
+    expect(asofCuts(T([]), 0, T([1]), 1, true, cuts)).toBe(0);
+  });
+});
+
+describe('asofBackwardColumns', () => {
+  /**
+   * Runs the fused loop over two columns (Float64 with a validity bitmap read at `offset`,
+   * Int32 without one), from a state of `keys` codes, in releases cut at `splits` (left and
+   * right row counts per release), and returns the outputs of all releases concatenated.
+   */
+  function fused(
+    lt: number[], lc: number[], rt: number[], rc: number[], rv: (number | null)[], keys: number,
+    tolerance: bigint, exact: boolean, releases: [number, number][], offset: number,
+  ) {
+    const loop = asofBackwardColumns([Float64Array, Int32Array]);
+    const latest = new Int32Array(keys).fill(-1);
+    const latestTime = new BigInt64Array(keys);
+    const state = [new Float64Array(keys), new Int32Array(keys)];
+    const stateValid = [new Uint8Array(keys), new Uint8Array(keys)];
+    const out = { a: [] as (number | null)[], b: [] as (number | null)[], match: [] as number[] };
+    let l = 0;
+    let r = 0;
+    for (const [nl, nr] of releases) {
+      const a = new Float64Array(nr);
+      const b = new Int32Array(nr);
+      const bits = new Uint8Array(Math.ceil((offset + nr) / 8) + 1);
+      for (let j = 0; j < nr; j++) {
+        const v = rv[r + j];
+        if (v !== null) {
+          a[j] = v;
+          bits[(offset + j) >> 3] |= 1 << ((offset + j) & 7);
+        }
+        b[j] = 100 + r + j;
+      }
+      const oa = new Float64Array(nl);
+      const ob = new Int32Array(nl);
+      const cols = [
+        { state: state[0], stateValid: stateValid[0], right: a, rightBits: bits, rightOffset: offset, out: oa, outBits: new Uint8Array(Math.ceil(nl / 8)) },
+        { state: state[1], stateValid: stateValid[1], right: b, rightBits: null, rightOffset: 0, out: ob, outBits: new Uint8Array(Math.ceil(nl / 8)) },
+      ];
+      const cuts = new Int32Array(nl);
+      const ltr = T(lt.slice(l, l + nl));
+      const rtr = T(rt.slice(r, r + nr));
+      asofCuts(ltr, nl, rtr, nr, exact, cuts);
+      const match = new Int32Array(nl);
+      const nulls = new Int32Array(2);
+      loop(ltr, C(lc.slice(l, l + nl)), nl, rtr, C(rc.slice(r, r + nr)), nr, cuts, latest, latestTime, tolerance, match, cols, nulls);
+      let nullsA = 0;
+      let nullsB = 0;
+      for (let i = 0; i < nl; i++) {
+        const va = (cols[0].outBits[i >> 3] >> (i & 7)) & 1;
+        const vb = (cols[1].outBits[i >> 3] >> (i & 7)) & 1;
+        out.a.push(va ? oa[i] : null);
+        out.b.push(vb ? ob[i] : null);
+        if (!va) nullsA++;
+        if (!vb) nullsB++;
+        out.match.push(match[i] >= 0 ? 1 : -1);
+      }
+      expect([...nulls]).toEqual([nullsA, nullsB]);
+      l += nl;
+      r += nr;
+    }
+    return out;
+  }
+
+  it('joins through the state: right rows update their key, left rows read it; nulls and misses are null', () => {
+    // right: key 0 at 1 → 1.5, key 1 at 2 → null, key 0 at 3 → 2.5; left: key 0 at 2, key 1 at 2, key 2 at 3, null key at 3, key 0 at 3
+    const got = fused([2, 2, 3, 3, 3], [0, 1, 2, -1, 0], [1, 2, 3], [0, 1, 0], [1.5, null, 2.5], 3, NO_TOLERANCE, true, [[5, 3]], 3);
+    expect(got.a).toEqual([1.5, null, null, null, 2.5]);
+    expect(got.b).toEqual([100, 101, null, null, 102]);
+    expect(got.match).toEqual([1, 1, -1, -1, 1]);
+  });
+
+  it('agrees with the row-by-row definition for any release points, tolerance and exactness (property)', () => {
+    const sorted = fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 30 }).map((x) => x.sort((a, b) => a - b));
+    const codes = fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 30, maxLength: 30 });
+    const values = fc.array(fc.option(fc.integer({ min: -50, max: 50 })), { minLength: 30, maxLength: 30 });
+    fc.assert(
+      fc.property(sorted, sorted, codes, codes, values, fc.option(fc.integer({ min: 0, max: 5 })), fc.boolean(), fc.array(fc.nat(30)), fc.nat(7), (lt, rt, lcAll, rcAll, vAll, tol, exact, cutsAt, offset) => {
+        const lc = lcAll.slice(0, lt.length);
+        const rc = rcAll.slice(0, rt.length);
+        const rv = vAll.slice(0, rt.length);
+        // releases at time points: every row at or before a point goes in its release
+        const points = [...new Set(cutsAt)].sort((a, b) => a - b).concat([Infinity]);
+        const releases: [number, number][] = [];
+        let l = 0;
+        let r = 0;
+        for (const p of points) {
+          let l2 = l;
+          let r2 = r;
+          while (l2 < lt.length && lt[l2] <= p) l2++;
+          while (r2 < rt.length && rt[r2] <= p) r2++;
+          releases.push([l2 - l, r2 - r]);
+          l = l2;
+          r = r2;
+        }
+        const got = fused(lt, lc, rt, rc, rv, 4, tol === null ? NO_TOLERANCE : BigInt(tol), exact, releases, offset);
+        const ref = reference(lt, lc, rt, rc, tol ?? undefined, exact);
+        expect(got.match).toEqual(ref.map((m) => (m >= 0 ? 1 : -1)));
+        expect(got.a).toEqual(ref.map((m) => (m >= 0 ? rv[m] : null)));
+        expect(got.b).toEqual(ref.map((m) => (m >= 0 ? 100 + m : null)));
       }),
       { numRuns: 300 },
     );
