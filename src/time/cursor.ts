@@ -4,7 +4,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { StreamValidator } from '../batch/validate';
-import { lowerBound } from '../kernels/search';
+import { gallopLowerBound, lowerBound } from '../kernels/search';
 import { sliceBatch } from '../batch/build';
 import { type BatchIterator, type ReplayInput, batchIterator } from '../sources/input';
 
@@ -86,7 +86,7 @@ export class ReplayCursor {
     const n = times.length;
     const from = this.pos;
     const limit = until < this.end ? until : this.end;
-    const stop = times[n - 1] < limit ? n : lowerBound(times, limit, from, n);
+    const stop = times[n - 1] < limit ? n : gallopLowerBound(times, limit, from, n);
     this.pos = stop;
     if (stop < n && times[stop] >= this.end) this.finish();
     if (stop === from) return undefined;
