@@ -46,7 +46,10 @@ else out.set(values.subarray(0, size));`;
 
 // The loop for stride 1 (numbers, times, dictionary keys): valid rows record their value
 // as the key's last, null rows take the key's last (while the run is below the limit).
-// (Copying the valid rows here too, instead of a `TypedArray.set` before, is faster only
+// It reads the validity from \`outValidity\` (the input's bits re-based to bit 0 on entry),
+// 8 rows per byte: a byte of 8 valid rows (most bytes, with few nulls) runs without a bit
+// test per row (measured ~10% faster than a bit test per row at 5% nulls).
+// (Copying the valid rows here too, instead of a \`TypedArray.set\` before, is faster only
 // for batches of a few dozen rows: measured 7.1 vs 8.2 ns/row at 40 rows, 6.2 vs 5.5 at
 // 200, 6.0 vs 5.4 at 65,536.)
 const STRIDE_1 = `"use strict";
@@ -54,10 +57,40 @@ ${COPY}
 const limited = limit !== ${NO_LIMIT};
 let filled = 0;
 let nulls = 0;
-for (let i = 0; i < n; i++) {
+const full = n >> 3;
+for (let b = 0; b < full; b++) {
+  const byte = outValidity[b];
+  const i0 = b << 3;
+  if (byte === 255) {
+    for (let i = i0; i < i0 + 8; i++) {
+      const s = codes[i] + 1;
+      last[s] = values[i];
+      run[s] = 0;
+    }
+    continue;
+  }
+  let set = byte;
+  for (let k = 0; k < 8; k++) {
+    const i = i0 + k;
+    const s = codes[i] + 1;
+    if (((byte >> k) & 1) !== 0) {
+      last[s] = values[i];
+      run[s] = 0;
+    } else {
+      const r = run[s];
+      if (r < limit) {
+        out[i] = last[s];
+        set |= 1 << k;
+        filled++;
+        if (limited) run[s] = r + 1;
+      } else nulls++;
+    }
+  }
+  outValidity[b] = set;
+}
+for (let i = full << 3; i < n; i++) {
   const s = codes[i] + 1;
-  const p = vOff + i;
-  if (((validity[p >> 3] >> (p & 7)) & 1) !== 0) {
+  if (((outValidity[i >> 3] >> (i & 7)) & 1) !== 0) {
     last[s] = values[i];
     run[s] = 0;
   } else {

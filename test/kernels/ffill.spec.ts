@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { NO_LIMIT, NO_VALUE, ffillFixed, ffillIndices, lastRows, resetRows, updateFixed } from '../../src/kernels/ffill';
 
 const bits = (...valid: number[]) => {
@@ -33,6 +34,57 @@ describe('ffill kernels', () => {
     expect(v2[0]).toBe(0b011);
     expect(left[0]).toBe(1);
     expect(run2[1]).toBe(1);
+  });
+
+  it('ffillFixed agrees with the row-by-row definition over calls of any size, offset and limit (property)', () => {
+    const row = fc.record({ code: fc.integer({ min: -1, max: 3 }), value: fc.option(fc.integer({ min: 1, max: 99 }), { freq: 3 }) });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 80 }), fc.array(fc.nat(40), { maxLength: 4 }), fc.nat(9), fc.option(fc.integer({ min: 0, max: 3 })), (rows, sizes, offset, lim) => {
+        const limit = lim ?? NO_LIMIT;
+        // reference: per key, the last valid value and the nulls filled since
+        const lastRef = new Map<number, number>();
+        const runRef = new Map<number, number>();
+        const expected = rows.map(({ code, value }) => {
+          if (value !== null) {
+            lastRef.set(code, value);
+            runRef.set(code, 0);
+            return value;
+          }
+          const r = runRef.get(code);
+          if (r === undefined || r >= limit) return null;
+          runRef.set(code, r + 1);
+          return lastRef.get(code)!;
+        });
+        const last = new Float64Array(5);
+        const run = new Int32Array(5).fill(NO_VALUE);
+        const got: (number | null)[] = [];
+        let at = 0;
+        for (const size of [...sizes, rows.length]) {
+          const n = Math.min(size, rows.length - at);
+          const part = rows.slice(at, at + n);
+          at += n;
+          const validity = new Uint8Array(((offset + n + 7) >> 3) + 1);
+          const values = new Float64Array(n);
+          part.forEach((r, i) => {
+            if (r.value !== null) {
+              values[i] = r.value;
+              validity[(offset + i) >> 3] |= 1 << ((offset + i) & 7);
+            }
+          });
+          const out = new Float64Array(n);
+          const outValidity = bits(...part.map((r) => (r.value !== null ? 1 : 0)));
+          const left = new Int32Array(1);
+          const filled = ffillFixed(values, 1, validity, offset, Int32Array.from(part, (r) => r.code), n, last, run, limit, out, outValidity, left);
+          const rowsOut = part.map((_, i) => (((outValidity[i >> 3] >> (i & 7)) & 1) !== 0 ? out[i] : null));
+          expect(filled).toBe(part.filter((r, i) => r.value === null && rowsOut[i] !== null).length);
+          expect(left[0]).toBe(rowsOut.filter((v) => v === null).length);
+          got.push(...rowsOut);
+          if (at >= rows.length) break;
+        }
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('ffillFixed copies the column into out itself (short columns element by element, long ones with set)', () => {
