@@ -64,6 +64,10 @@ export interface CumulativeOptions extends ExpiryOptions {
  * is forgotten (its next row restarts its aggregates; the null-key group never expires),
  * expiries are reported through `onExpire(count)`, and memory is O(keys seen within `d`)
  * (see `docs/keyed-state.md`).
+ * Inside a replay or live run and without `expireAfter`, the key dictionary is the run's,
+ * shared with the run's other keyed operators by the same key columns (`runKeyDictionary`):
+ * the per-key arrays are then sized by every key any of them has seen, and a key column
+ * that comes unchanged from one of them is not encoded again (its codes are copied).
  *
  * **Cost per batch**: one key encoding, one Float64 read of each aggregated column
  * (zero-copy for Float64), then one typed-array loop per aggregation (the cumulative sum

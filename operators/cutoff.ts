@@ -60,6 +60,10 @@ export interface CutoffOptions extends ExpiryOptions {
  * more than `d` of event time is forgotten (its next row passes, as a new key's first row
  * does; the null-key group never expires), expiries are reported through
  * `onExpire(count)`, and memory is O(keys seen within `d`) (see `docs/keyed-state.md`).
+ * Inside a replay or live run and without `expireAfter`, the key dictionary is the run's,
+ * shared with the run's other keyed operators by the same key columns (`runKeyDictionary`):
+ * the per-key arrays are then sized by every key any of them has seen, and a key column
+ * that comes unchanged from one of them is not encoded again (its codes are copied).
  *
  * **Cost per batch**: one key encoding, one pass over the rows (per row, the columns until
  * one has changed), then a zero-copy slice when the passing rows are one run (all of them,

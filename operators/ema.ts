@@ -101,6 +101,10 @@ interface Parsed {
  * row starts a new average, as a new key's does; the null-key group never expires),
  * expiries are reported through `onExpire(count)`, and memory is O(keys seen within `d`)
  * (see `docs/keyed-state.md`).
+ * Inside a replay or live run and without `expireAfter`, the key dictionary is the run's,
+ * shared with the run's other keyed operators by the same key columns (`runKeyDictionary`):
+ * the per-key arrays are then sized by every key any of them has seen, and a key column
+ * that comes unchanged from one of them is not encoded again (its codes are copied).
  *
  * **Cost per batch**: one key encoding and, per output column, one pass over the rows
  * (plus a conversion to doubles for non-Float64 inputs) writing a new Float64 column; the

@@ -65,6 +65,10 @@ export interface FfillOptions extends ExpiryOptions {
  * group never expires), expiries are reported through `onExpire(count)`, and the state and
  * key dictionary are compacted, so memory is O(keys seen within `d`) (see
  * `docs/keyed-state.md`).
+ * Inside a replay or live run and without `expireAfter`, the key dictionary is the run's,
+ * shared with the run's other keyed operators by the same key columns (`runKeyDictionary`):
+ * the per-key arrays are then sized by every key any of them has seen, and a key column
+ * that comes unchanged from one of them is not encoded again (its codes are copied).
  *
  * **Cost per batch**: one key encoding (a table lookup per row for dictionary keys) and,
  * per filled column: without nulls in the batch, the column is passed through zero-copy and

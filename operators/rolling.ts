@@ -93,6 +93,10 @@ function parseWindow(window: unknown): { rows: number } | { ns: bigint } {
  * `d`), expiries are reported through `onExpire(count)`, and compaction drops the expired
  * keys' state and their rows from the time ring, so memory is O(keys seen within `d`) (the
  * null-key group never expires; see `docs/keyed-state.md`).
+ * Inside a replay or live run and without `expireAfter`, the key dictionary is the run's,
+ * shared with the run's other keyed operators by the same key columns (`runKeyDictionary`):
+ * the per-key arrays are then sized by every key any of them has seen, and a key column
+ * that comes unchanged from one of them is not encoded again (its codes are copied).
  *
  * **Cost per batch**: one key encoding and one Float64 read per aggregated column; for a
  * time window, one pass over the times to find the rows leaving; then one typed-array

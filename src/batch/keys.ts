@@ -480,6 +480,8 @@ export class KeyEncoder {
   readonly input: string | undefined;
   private readonly kinds: readonly KeyKind[];
   private scratch: Int32Array[] = [];
+  /** The key columns of the batch being encoded (reused: no array per batch). */
+  private readonly keyData: Data[];
 
   constructor(schema: Schema, columns: string | readonly string[], options: KeyEncoderOptions = {}) {
     const names = typeof columns === 'string' ? [columns] : [...columns];
@@ -511,6 +513,7 @@ export class KeyEncoder {
     this.indices = indices;
     this.fields = fields;
     this.kinds = kinds;
+    this.keyData = new Array<Data>(names.length);
     this.dictionary = options.keyDictionary ?? new KeyDictionary();
     this.dictionary._bind(fields, kinds, this.input);
   }
@@ -530,7 +533,7 @@ export class KeyEncoder {
   encode(batch: RecordBatch, out?: Int32Array): Int32Array {
     const fields = batch.schema.fields;
     const children = batch.data.children;
-    const columns = new Array<Data>(this.indices.length);
+    const columns = this.keyData;
     for (let j = 0; j < this.indices.length; j++) {
       const at = this.indices[j];
       const f = fields[at];
