@@ -11,7 +11,7 @@ import { NO_TOLERANCE, asofBackward, asofExpire, asofForward, asofResolveAhead }
 import { MAX_TIME, MIN_TIME } from '../src/batch/time';
 import { type DurationLike, durationToNs } from '../src/time/duration';
 import { type LatePolicy, ProgressGate } from '../src/time/gate';
-import { currentRun } from '../src/time/run';
+import { currentRun, runKeyDictionaryFor } from '../src/time/run';
 import { operate } from './internal/operate';
 import { subscribeSides } from './internal/two-inputs';
 import { type KeyedSource, keyedRight } from './internal/keyed-store';
@@ -169,11 +169,14 @@ interface RightPlan {
  * and the released right rows instead and update only the keys whose latest row changed.
  * With another type (Utf8, Bool, nested), or once a right batch brings a dictionary other
  * than the first one's, the state is a batch instead, and each release with right rows
- * concatenates it with them and gathers O(keys) rows to rebuild it. Forward and nearest add a second walk
- * (O(left + right rows + resolved rows), O(log held) per row with a deadline), a gather
- * of the emitted rows' right columns from the stored right rows, and, while rows are held
- * and right rows arrived above the frontier (left input behind), a scan of those rows per
- * release.
+ * concatenates it with them and gathers O(keys) rows to rebuild it. Forward and nearest
+ * add a second walk (O(left + right rows + resolved rows), O(log held) per row with a
+ * deadline), a gather of the emitted rows' right columns from the stored right rows, and,
+ * while rows are held and right rows arrived above the frontier (left input behind), a
+ * scan of those rows per release. Inside a run the key codes come from the run's shared
+ * key space (`runKeyDictionary`): a key column encoded by an operator upstream (an
+ * `ffill` of the right side) is copied, not encoded again, and the per-key state is sized
+ * by the keys the run has seen under those columns.
  */
 export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: AsofJoinOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
   const [rightStream, joinOptions] = keyedRight(right, options);
@@ -186,7 +189,11 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
     const names = ['left', 'right'] as const;
     const validators = [new StreamValidator(names[0], leftOn), new StreamValidator(names[1], rightOn)];
     const buffers = [new TimeBuffer(validators[0]), new TimeBuffer(validators[1])];
-    const keys = new KeyDictionary();
+    // the key space: the run's shared one for these key columns when inside a run (output
+    // is in left order, whatever the codes), else this operator's own; chosen by the first
+    // side whose schema is known
+    let keys: KeyDictionary | undefined;
+    let sharedKeys = false;
     let leftKeys: KeyEncoder | undefined;
     let rightKeys: KeyEncoder | undefined;
     let rightPlan: RightPlan | undefined;
@@ -230,9 +237,23 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
 
     const ensureKeys = () => {
       if (p.leftBy.length === 0) return;
+      const ls = validators[0].schema;
+      const rs = validators[1].schema;
+      if (!keys) {
+        const shared = runKeyDictionaryFor(run ?? undefined, (ls ?? rs)!, ls ? p.leftBy : p.rightBy);
+        sharedKeys = shared !== undefined;
+        keys = shared ?? new KeyDictionary();
+      }
+      if (sharedKeys && ls && rs && !(leftKeys && rightKeys)) {
+        // the two sides' key types must agree: checked on a key space of their own, so that
+        // an error names the left and right columns (not whoever bound the shared space first)
+        const probe = new KeyDictionary();
+        new KeyEncoder(ls, p.leftBy, { input: 'left', keyDictionary: probe });
+        new KeyEncoder(rs, p.rightBy, { input: 'right', keyDictionary: probe });
+      }
       // left binds the key space first when its schema is known, so type errors name the right side
-      if (!leftKeys && validators[0].schema) leftKeys = new KeyEncoder(validators[0].schema, p.leftBy, { input: 'left', keyDictionary: keys });
-      if (!rightKeys && validators[1].schema) rightKeys = new KeyEncoder(validators[1].schema, p.rightBy, { input: 'right', keyDictionary: keys });
+      if (!leftKeys && ls) leftKeys = new KeyEncoder(ls, p.leftBy, { input: 'left', keyDictionary: keys });
+      if (!rightKeys && rs) rightKeys = new KeyEncoder(rs, p.rightBy, { input: 'right', keyDictionary: keys });
     };
 
     const grow = (size: number) => {
@@ -340,7 +361,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       const r = buffers[1].takeThrough(upTo);
       const lCodes = l ? codesOf(0, leftKeys, l.batch) : undefined;
       const rCodes = r ? codesOf(1, rightKeys, r.batch) : undefined;
-      const size = p.leftBy.length === 0 ? 1 : keys.size;
+      const size = p.leftBy.length === 0 ? 1 : keys!.size;
       const taken = walkBackward(l, r, lCodes, rCodes, plan, size);
       if (!l || !taken) return;
       const nl = l.times.length;
@@ -365,7 +386,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       const r = buffers[1].takeThrough(upTo);
       const lCodes = l ? codesOf(0, leftKeys, l.batch) : undefined;
       const rCodes = r ? codesOf(1, rightKeys, r.batch) : undefined;
-      const size = p.leftBy.length === 0 ? 1 : keys.size;
+      const size = p.leftBy.length === 0 ? 1 : keys!.size;
       const nl = l ? l.times.length : 0;
       let leftRef = -1;
       if (p.direction === 'nearest') {

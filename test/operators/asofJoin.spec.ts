@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import type { RecordBatch, Table } from 'apache-arrow';
 import fc from 'fast-check';
 import { type AsofJoinOptions, asofJoin } from '../../operators/asofJoin';
+import { ffill } from '../../operators/ffill';
 import { replay } from '../../src/time/replay';
 import { batch, split } from '../../src/testing/builders';
 import type { SchemaSpec } from '../../src/testing/schema';
@@ -256,6 +257,28 @@ describe('asofJoin (backward)', () => {
       const e = errorOf(() => joinSync(left([1], ['a']), r, { by: 'k' }));
       expect(e).toBeInstanceOf(ColumnTypeError);
       expect(e).toMatchObject({ input: 'right', column: 'k' });
+    });
+
+    it('key columns of incompatible types inside a run, with the shared key space bound upstream, still name the sides', async () => {
+      // ffill binds the run's key space for 'k' (int32) first; the left side's 'k' is utf8
+      const r = batch({ ts: [0, 1], k: [1, 1], px: [1, null] }, { ts: 'timestamp[ms]', k: 'int32', px: 'float64' });
+      const e = await replay(({ l, r }) => l.pipe(asofJoin(r.pipe(ffill({ by: 'k', columns: ['px'] })), { by: 'k' })), { l: left([1], ['a']), r }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(ColumnTypeError);
+      expect(e).toMatchObject({ input: 'right', column: 'k' });
+    });
+
+    it('inside a run (key space shared with an upstream ffill) gives what it gives outside one', async () => {
+      const l = left([1, 2, 3, 4, 5], ['a', 'b', null, 'a', 'c']);
+      const r = right([0, 1, 2, 3, 4], ['b', 'a', 'a', 'c', 'b'], [1, null, 3, null, 5]);
+      const chain = (ls: Observable<RecordBatch>, rs: Observable<RecordBatch>) =>
+        ls.pipe(asofJoin(rs.pipe(ffill({ by: 'k', columns: ['px'] })), { by: 'k' }));
+      const outside: RecordBatch[] = [];
+      chain(of(l), of(r)).subscribe((b) => outside.push(b));
+      for (const cycle of [0, 2, 1000]) {
+        const inside = await replay(({ l, r }) => chain(l, r), { l: split(l, [2]), r: split(r, [1, 3]) }, { cycle });
+        expect(cols(inside)).toEqual(cols(outside));
+      }
+      expect(cols(outside).px).toEqual([null, 1, null, 3, null]);
     });
 
     it('unknown columns name the side', () => {
