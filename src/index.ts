@@ -40,7 +40,7 @@ export { sliceByTime, timeRange } from './batch/slice';
 export { concatBatches } from './batch/concat';
 export { takeRows } from './batch/take';
 export { filterRows } from './batch/filter';
-export { KeyEncoder, KeyDictionary, NULL_CODE } from './batch/keys';
+export { type KeyKind, KeyEncoder, KeyDictionary, NULL_CODE } from './batch/keys';
 
 // Time
 export type { Clock, TimerHandle } from './time/clock';
@@ -49,7 +49,7 @@ export { LiveScheduler } from './time/live-scheduler';
 export { toSchedulerLike } from './time/rx-adapter';
 export { ProgressHub, type ProgressListener } from './time/progress';
 export { ProgressGate, type ProgressGateOptions, type LatePolicy } from './time/gate';
-export { type RunContext, currentRun } from './time/run';
+export { type RunContext, currentRun, runKeyDictionary, runKeyDictionaryFor } from './time/run';
 export { type DurationLike, durationToNs } from './time/duration';
 export {
   replay,
