@@ -1,15 +1,20 @@
 /**
  * Reading Arrow IPC files and streams lazily, one record batch at a time.
  *
- * apache-arrow's own lazy reader (`RecordBatchReader.from(fileHandle)`) issues four
- * awaited reads per message (continuation, length, metadata, body), each into a
- * zero-filled buffer, and never reads ahead, so the consumer waits on the disk between
- * batches. Here the bytes are read in large positioned reads (whole messages, at least
- * {@link MIN_READ} bytes), the next read is started before the current batch is handed
- * out (it overlaps the consumer's work), and the messages are decoded by apache-arrow
- * itself: a synchronous `RecordBatchStreamReader` is fed the complete messages through an
- * in-memory queue, so schemas, dictionaries (shared across batches, deltas, replacements),
- * compression and message metadata are handled exactly as apache-arrow handles them.
+ * apache-arrow's own lazy reader (`RecordBatchReader.from(fileHandle)`) awaits four reads
+ * per message (continuation, length, metadata, body), the body into a zero-filled buffer,
+ * and never reads ahead: the consumer sits idle while each read runs on libuv's thread
+ * pool. Here the bytes are read with whole-message positioned reads (at least
+ * {@link MIN_READ} bytes, so small messages come many per read, never zero-filled), the
+ * following messages are read ahead while the consumer works on the current batch, and
+ * the messages are decoded by apache-arrow itself: a synchronous `RecordBatchStreamReader`
+ * is fed the complete messages through an in-memory queue, so schemas, dictionaries
+ * (shared across batches, deltas, replacements), compression and message metadata are
+ * handled exactly as apache-arrow handles them.
+ *
+ * What remains above reading a file that is already in memory: the reads themselves (the
+ * pages of each fresh buffer are faulted in), and the garbage collections that V8 starts
+ * as fresh buffers accumulate (memory stays bounded only because used buffers are freed).
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { Message, RecordBatchReader, type RecordBatch, type RecordBatchStreamReader, type Schema } from 'apache-arrow';
@@ -19,6 +24,11 @@ import { WeirError } from '../errors';
 
 /** The smallest read: small messages are read many at a time. */
 const MIN_READ = 1 << 20;
+/**
+ * Most bytes read ahead besides the read in use; one message is always read ahead. Deeper
+ * read-ahead made plain iteration faster but not replays, and raised their peak RSS.
+ */
+const READ_AHEAD = 2 << 20;
 /** Read-ahead slack over the last message's size when guessing the next one's (streams). */
 const SLACK = 64 << 10;
 /** `ARROW1`: the magic at both ends of the file format. */
@@ -26,7 +36,7 @@ const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31];
 
 /**
  * The record batches of an Arrow IPC file (`.arrow`, random-access format) or stream
- * (`.arrows`), read lazily: one batch in memory at a time (plus the one being read
+ * (`.arrows`), read lazily: one batch in memory at a time (plus the next, read
  * ahead), so a history larger than memory replays in bounded memory. The format is
  * detected from the file's contents. Batches, schemas and dictionaries are apache-arrow's
  * own (the same as `tableFromIPC(readFileSync(path)).batches`); a file with a schema and
@@ -66,7 +76,9 @@ export async function* readIPC(path: string): AsyncGenerator<RecordBatch, void, 
     const last = reader.next();
     if (!last.done && batches === 0) yield last.value;
   } catch (e) {
-    throw e instanceof WeirError ? e : file.error('valid Arrow IPC data', e instanceof Error ? e.message : String(e), e);
+    // a failed read (EIO, ...) is reported as it is; any other error means the bytes are not Arrow IPC data
+    if (e instanceof WeirError || (e as NodeJS.ErrnoException | undefined)?.code !== undefined) throw e;
+    throw file.error('valid Arrow IPC data', e instanceof Error ? e.message : String(e), e);
   } finally {
     await file.close();
   }
@@ -108,8 +120,7 @@ async function* fileMessages(file: ReadAhead, footer: Footer, size: number): Asy
     const length = metaDataLength + bodyLength;
     if (offset < 8 || offset + length > size) throw file.error(`block ${i} within the file`, `bytes ${offset}..${offset + length} of ${size}`);
     const bytes = await file.bytes(offset, length);
-    const next = blocks[i + 1];
-    if (next) file.prefetch(next.offset, next.metaDataLength + next.bodyLength);
+    for (let j = i + 1; j < blocks.length && file.prefetch(blocks[j].offset, blocks[j].metaDataLength + blocks[j].bodyLength); j++);
     yield { bytes, isRecordBatch: i >= footer.numDictionaries };
   }
 }
@@ -144,15 +155,18 @@ async function readMessage(file: ReadAhead, pos: number): Promise<RawMessage | u
   if (metadataLength === 0) return undefined;
   if (metadataLength < 0) throw file.error(`a message metadata length at byte ${pos}`, `${metadataLength}`);
   const message = Message.decode(await file.bytes(pos + prefixLength, metadataLength));
+  if (!(message.bodyLength >= 0)) throw file.error(`a message body length at byte ${pos}`, `${message.bodyLength}`);
   const length = prefixLength + metadataLength + message.bodyLength;
   return { bytes: await file.bytes(pos, length), isRecordBatch: message.isRecordBatch() };
 }
 
 /**
  * The byte source of apache-arrow's synchronous stream reader: the complete messages
- * pushed so far, handed out one per pull. The reader only asks for more bytes than are
- * queued at the end of a message (`wanted` = 0, answered with nothing) or at the end of
- * the data (after {@link end}); it must never wait, since it is synchronous.
+ * pushed so far, handed out one per pull (zero-copy: the reader takes views of them).
+ * Since the reader is synchronous it must never wait: a record batch is asked for only
+ * once its message is queued, so the reader asks for bytes beyond the queue only at the
+ * end of a message (`wanted` = 0: answered with none) or at the end of the data (after
+ * {@link end}). Asking for missing bytes otherwise ends its data.
  */
 class MessageQueue implements Iterator<Uint8Array>, Iterable<Uint8Array> {
   private readonly chunks: Uint8Array[] = [];
@@ -179,16 +193,19 @@ class MessageQueue implements Iterator<Uint8Array>, Iterable<Uint8Array> {
 }
 
 /**
- * Positioned reads of a file with one read ahead: {@link bytes} serves a byte range from
- * the last read, from the read ahead, or from a new read; {@link prefetch} starts reading
- * a range the caller will ask for next while the caller's consumer works. Every read goes
- * into a fresh buffer (the batches keep views of it, zero-copy), never reused.
+ * Positioned reads of a file with reads ahead: {@link bytes} serves a byte range from the
+ * last read, from a read ahead, or from a new read; {@link prefetch} starts reading a range
+ * the caller will ask for later, while the caller's consumer works (up to
+ * {@link READ_AHEAD} bytes in flight). Every read goes into a fresh buffer, never reused:
+ * the batches keep views of it (zero-copy).
  */
 class ReadAhead {
-  /** The bytes of the last read, and the file position of its first byte. */
+  /** The bytes of the last read used, and the file position of its first byte. */
   private window: Uint8Array = new Uint8Array(0);
   private start = 0;
-  private pending: { pos: number; length: number; read: Promise<Uint8Array> } | undefined;
+  /** Reads ahead, in file order. */
+  private pending: { pos: number; length: number; read: Promise<Uint8Array> }[] = [];
+  private pendingBytes = 0;
   private sizeOf: Promise<number> | undefined;
 
   constructor(
@@ -202,35 +219,56 @@ class ReadAhead {
 
   /** The bytes `[pos, pos + length)`, zero-copy when one read holds them. */
   async bytes(pos: number, length: number): Promise<Uint8Array> {
-    if (!this.covers(pos, length)) {
-      const p = this.pending;
-      this.pending = undefined;
-      if (p && pos >= p.pos && pos + length <= p.pos + p.length) {
-        this.window = await p.read;
-        this.start = p.pos;
+    if (!this.covers(this.start, this.window.byteLength, pos, length)) {
+      // reads ahead before the one holding the range are not needed any more
+      const i = this.pending.findIndex((p) => this.covers(p.pos, p.length, pos, length));
+      const next = i >= 0 ? this.pending[i] : undefined;
+      for (const p of this.pending.splice(0, i + 1)) {
+        this.pendingBytes -= p.length;
+        if (p !== next) await p.read.catch(() => undefined);
+      }
+      if (next) {
+        this.window = await next.read;
+        this.start = next.pos;
       } else {
-        await p?.read.catch(() => undefined);
+        await this.drain();
         this.window = await this.read(pos, Math.max(length, MIN_READ));
         this.start = pos;
       }
-      if (!this.covers(pos, length)) throw this.error(`bytes ${pos}..${pos + length}`, `a file of ${await this.size()} bytes (truncated?)`);
+      if (!this.covers(this.start, this.window.byteLength, pos, length)) {
+        throw this.error(`bytes ${pos}..${pos + length}`, `a file of ${await this.size()} bytes (truncated?)`);
+      }
     }
     return this.window.subarray(pos - this.start, pos - this.start + length);
   }
 
-  /** Starts reading `[pos, pos + length)` (at least {@link MIN_READ} bytes) unless the last read holds it. */
-  prefetch(pos: number, length: number): void {
-    if (this.pending || this.covers(pos, length)) return;
+  /**
+   * Starts reading `[pos, pos + length)` (at least {@link MIN_READ} bytes) unless a read
+   * already holds it. Returns `false` when the reads ahead are at their budget (nothing started).
+   */
+  prefetch(pos: number, length: number): boolean {
+    if (this.covers(this.start, this.window.byteLength, pos, length)) return true;
+    if (this.pending.some((p) => this.covers(p.pos, p.length, pos, length))) return true;
+    if (this.pendingBytes > 0 && this.pendingBytes + length > READ_AHEAD) return false;
     length = Math.max(length, MIN_READ);
     const read = this.read(pos, length);
     read.catch(() => undefined); // reported when awaited by bytes()
-    this.pending = { pos, length, read };
+    this.pending.push({ pos, length, read });
+    this.pendingBytes += length;
+    return true;
+  }
+
+  /** Waits for the reads ahead and forgets them. */
+  private async drain(): Promise<void> {
+    const pending = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const p of pending) await p.read.catch(() => undefined);
   }
 
   /** Waits for the read ahead (a read must not outlive the handle), then closes the file. */
   async close(): Promise<void> {
-    await this.pending?.read.catch(() => undefined);
-    this.pending = undefined;
+    await this.drain();
     await this.handle.close();
   }
 
@@ -241,8 +279,9 @@ class ReadAhead {
     return e;
   }
 
-  private covers(pos: number, length: number): boolean {
-    return pos >= this.start && pos + length <= this.start + this.window.byteLength;
+  /** Whether the bytes `[start, start + held)` hold `[pos, pos + length)`. */
+  private covers(start: number, held: number, pos: number, length: number): boolean {
+    return pos >= start && pos + length <= start + held;
   }
 
   /** Reads up to `length` bytes at `pos` (fewer at the end of the file) into a fresh, not zero-filled buffer. */

@@ -149,6 +149,22 @@ describe('readIPC', () => {
     }
   });
 
+  it('reads batches of very different sizes (reads ahead that miss)', async () => {
+    const dict = words('u', 'v', 'w', 'x');
+    const mixed = [makeBatch(0, 10, dict), makeBatch(10, 60_000, dict), makeBatch(60_010, 3, dict), makeBatch(60_013, 90_000, dict), makeBatch(150_013, 1, dict)];
+    for (const format of ['file', 'stream'] as const) {
+      expect((await expectSameAsArrow(write(`mixed.${format}`, mixed, format))).map((b) => b.numRows)).toEqual([10, 60_000, 3, 90_000, 1]);
+    }
+  });
+
+  it('reads streams in the legacy (pre-0.15) message format', async () => {
+    const writer = new RecordBatchStreamWriter({ writeLegacyIpcFormat: true });
+    const path = join(dir, 'legacy.arrows');
+    writeFileSync(path, writer.writeAll(batches).toUint8Array(true));
+    expect(readFileSync(path).readInt32LE(0)).toBeGreaterThan(0); // no continuation marker
+    expect((await expectSameAsArrow(path)).length).toBe(3);
+  });
+
   it('reads many small batches in one read', async () => {
     const small = Array.from({ length: 50 }, (_, k) => makeBatch(k * 3, 3, abc));
     for (const format of ['file', 'stream'] as const) expect((await expectSameAsArrow(write(`small.${format}`, small, format))).length).toBe(50);
