@@ -266,7 +266,7 @@ class ReadAhead {
     for (const p of pending) await p.read.catch(() => undefined);
   }
 
-  /** Waits for the read ahead (a read must not outlive the handle), then closes the file. */
+  /** Waits for the reads ahead (a read must not outlive the handle), then closes the file. */
   async close(): Promise<void> {
     await this.drain();
     await this.handle.close();

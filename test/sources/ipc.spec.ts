@@ -200,6 +200,13 @@ describe('readIPC', () => {
     for await (const b of readIPC(path)) if (b.numRows) break; // a for-await break calls return()
     expect(await openFiles()).toEqual([]);
 
+    // stopped while a read ahead is in flight
+    const big = write('close-big.arrows', Array.from({ length: 4 }, (_, k) => makeBatch(k * 50_000, 50_000, abc)), 'stream');
+    const it2 = readIPC(big);
+    await it2.next();
+    await it2.return();
+    expect(await openFiles()).toEqual([]);
+
     const bad = join(dir, 'close-bad.arrow');
     writeFileSync(bad, readFileSync(path).subarray(0, 200));
     await expect(collect(bad)).rejects.toThrow(WeirError);
