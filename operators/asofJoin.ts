@@ -9,6 +9,7 @@ import { filterRows } from '../src/batch/filter';
 import { KeyDictionary, KeyEncoder } from '../src/batch/keys';
 import { NO_TOLERANCE, asofBackward, asofExpire, asofForward, asofResolveAhead } from '../src/kernels/asof';
 import { MAX_TIME, MIN_TIME } from '../src/batch/time';
+import { lowerBound, upperBound } from '../src/kernels/search';
 import { type DurationLike, durationToNs } from '../src/time/duration';
 import { type LatePolicy, ProgressGate } from '../src/time/gate';
 import { currentRun, runKeyDictionaryFor } from '../src/time/run';
@@ -345,6 +346,57 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       return taken;
     };
 
+    /**
+     * The backward walk of `l` over right rows released as several batches (`pieces`, in
+     * time order), one piece at a time without concatenating them: each piece takes the
+     * left rows that come before the next piece's first right row. Only for the fused
+     * path (backward, fixed-width right columns every piece of which the state accepts);
+     * `undefined` otherwise, and nothing is consumed then. Returns the right columns of the
+     * output for `l` (an empty list without left rows).
+     */
+    const walkPieces = (l: TimedRows | undefined, lCodes: Int32Array | undefined, pieces: readonly TimedRows[], plan: RightPlan): readonly Data[] | undefined => {
+      const st = fast;
+      if (!st || !st.fusable || p.direction !== 'backward') return undefined;
+      const projected = pieces.map((pc) => project(pc.batch, plan));
+      if (!projected.every((pr) => st.accepts(pr))) return undefined;
+      const nl = l ? l.times.length : 0;
+      const lt = l ? l.times : EMPTY_TIMES;
+      const lc = lCodes ?? EMPTY_CODES;
+      if (match.length < nl) match = new Int32Array(Math.max(nl, match.length * 2));
+      st.begin(nl);
+      let a = 0;
+      for (let k = 0; k < pieces.length; k++) {
+        const piece = pieces[k];
+        const rc = codesOf(1, rightKeys, piece.batch);
+        const size = p.leftBy.length === 0 ? 1 : keys!.size;
+        grow(size);
+        st.grow(size);
+        let b = nl;
+        if (k + 1 < pieces.length) {
+          // the left rows before the next piece's first right row (at its time too, without exact matches)
+          const r0 = pieces[k + 1].times[0];
+          b = p.allowExact ? lowerBound(lt, r0, a, nl) : upperBound(lt, r0, a, nl);
+        }
+        st.walkPart(
+          lt.subarray(a, b),
+          lc.subarray(a, b),
+          b - a,
+          piece.times,
+          rc,
+          piece.times.length,
+          latest,
+          latestTime,
+          p.tolerance,
+          p.allowExact,
+          match.subarray(a, b),
+          projected[k],
+          a,
+        );
+        a = b;
+      }
+      return st.finish(nl);
+    };
+
     /** Emits `l` as it is (`'left'`) when the right stream completed without a schema. */
     const releaseWithoutRight = (upTo: bigint) => {
       if (!rightDone) return; // the right schema is not known yet: hold the left rows
@@ -358,11 +410,15 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       if (held) return releaseHeld(upTo, plan, held);
       ensureKeys();
       const l = buffers[0].takeThrough(upTo);
-      const r = buffers[1].takeThrough(upTo);
+      const pieces = buffers[1].takePiecesThrough(upTo);
       const lCodes = l ? codesOf(0, leftKeys, l.batch) : undefined;
-      const rCodes = r ? codesOf(1, rightKeys, r.batch) : undefined;
-      const size = p.leftBy.length === 0 ? 1 : keys!.size;
-      const taken = walkBackward(l, r, lCodes, rCodes, plan, size);
+      let taken = pieces.length > 1 ? walkPieces(l, lCodes, pieces, plan) : undefined;
+      if (taken === undefined) {
+        const r = buffers[1].join(pieces);
+        const rCodes = r ? codesOf(1, rightKeys, r.batch) : undefined;
+        const size = p.leftBy.length === 0 ? 1 : keys!.size;
+        taken = walkBackward(l, r, lCodes, rCodes, plan, size);
+      }
       if (!l || !taken) return;
       const nl = l.times.length;
       const schema = outputSchemaFor(plan);

@@ -66,6 +66,7 @@ export class AsofState {
   /** Its per-column arrays (reused: updated in place before each walk). */
   private readonly arrays: AsofColumnArrays[];
   private readonly nulls: Int32Array;
+  private readonly outNulls: Int32Array;
   private cuts = EMPTY;
 
   private constructor(columns: StateColumn[]) {
@@ -81,6 +82,7 @@ export class AsofState {
       outBits: c.valid,
     }));
     this.nulls = new Int32Array(columns.length);
+    this.outNulls = new Int32Array(columns.length);
   }
 
   /** Whether `walk` can be used (every column has one element per row). */
@@ -109,6 +111,46 @@ export class AsofState {
     match: Int32Array,
     r: RecordBatch | undefined,
   ): Data[] {
+    this.begin(nl);
+    this.walkPart(lt, lc, nl, rt, rc, nr, latest, latestTime, tolerance, allowExact, match, r, 0);
+    return this.finish(nl);
+  }
+
+  /** Starts an output of `nl` rows for `walkPart`s (zero-filled arrays; none for 0 rows). */
+  begin(nl: number): void {
+    for (let j = 0; j < this.arrays.length; j++) {
+      const col = this.columns[j];
+      const a = this.arrays[j];
+      // without left rows nothing is written to the output
+      a.out = nl > 0 ? allocArray(col.ctor, nl) : col.values;
+      a.outBits = nl > 0 ? allocArray(Uint8Array, bitmapBytes(nl)) : col.valid;
+    }
+    this.outNulls.fill(0);
+  }
+
+  /**
+   * One piece of a release: `nl` left rows (output rows `outOffset..outOffset + nl)` of
+   * the output `begin` started) with `nr` right rows `r` (selected columns; `undefined`:
+   * none). The right rows must come after every row of earlier pieces in time, and the
+   * left rows must be those that come before the next piece's first right row: a release
+   * whose right rows arrived as several batches runs one piece per batch, without
+   * concatenating them.
+   */
+  walkPart(
+    lt: BigInt64Array,
+    lc: Int32Array,
+    nl: number,
+    rt: BigInt64Array,
+    rc: Int32Array,
+    nr: number,
+    latest: Int32Array,
+    latestTime: BigInt64Array,
+    tolerance: bigint,
+    allowExact: boolean,
+    match: Int32Array,
+    r: RecordBatch | undefined,
+    outOffset: number,
+  ): void {
     if (this.cuts.length < nl) this.cuts = new Int32Array(Math.max(nl, this.cuts.length * 2));
     asofCuts(lt, nl, rt, nr, allowExact, this.cuts);
     const rc0 = r?.data.children;
@@ -128,16 +170,19 @@ export class AsofState {
         a.rightBits = null;
         a.rightOffset = 0;
       }
-      // without left rows nothing is written to the output
-      a.out = nl > 0 ? allocArray(col.ctor, nl) : col.values;
-      a.outBits = nl > 0 ? allocArray(Uint8Array, bitmapBytes(nl)) : col.valid;
     }
-    this.fused!(lt, lc, nl, rt, rc, nr, this.cuts, latest, latestTime, tolerance, match, arrays, this.nulls);
+    this.fused!(lt, lc, nl, rt, rc, nr, this.cuts, latest, latestTime, tolerance, match, arrays, this.nulls, outOffset);
+    for (let j = 0; j < arrays.length; j++) this.outNulls[j] += this.nulls[j];
+  }
+
+  /** The right columns of the output `begin` started (none for 0 rows). */
+  finish(nl: number): Data[] {
     if (nl === 0) return [];
+    const arrays = this.arrays;
     const out = new Array<Data>(arrays.length);
     for (let j = 0; j < arrays.length; j++) {
       const col = this.columns[j];
-      out[j] = newData(col.type, nl, this.nulls[j], arrays[j].outBits, arrays[j].out, undefined, undefined, col.dictionary);
+      out[j] = newData(col.type, nl, this.outNulls[j], arrays[j].outBits, arrays[j].out, undefined, undefined, col.dictionary);
     }
     return out;
   }

@@ -44,6 +44,31 @@ export class TimeBuffer {
 
   /** Removes and returns the rows with time `<= upTo` (all rows for `MAX_TIME`), or `undefined`. */
   takeThrough(upTo: bigint): TimedRows | undefined {
+    return this.join(this.takePiecesThrough(upTo));
+  }
+
+  /** Pieces taken from this buffer as one batch (`undefined` for none; zero-copy for one). */
+  join(pieces: readonly TimedRows[]): TimedRows | undefined {
+    if (pieces.length <= 1) return pieces[0];
+    let n = 0;
+    for (const p of pieces) n += p.times.length;
+    const times = new BigInt64Array(n);
+    let o = 0;
+    for (const p of pieces) {
+      times.set(p.times, o);
+      o += p.times.length;
+    }
+    const batch = concatBatches(pieces.map((p) => p.batch));
+    this.validator?.remember(batch);
+    return { batch, times };
+  }
+
+  /**
+   * Removes and returns the rows with time `<= upTo` (all rows for `MAX_TIME`) as the
+   * buffered batches they are in (zero-copy slices, in order; empty when none): for a
+   * consumer that can walk several batches, without `takeThrough`'s concatenation.
+   */
+  takePiecesThrough(upTo: bigint): TimedRows[] {
     const bs = this.batches;
     const ts = this.times;
     let k = 0;
@@ -51,30 +76,18 @@ export class TimeBuffer {
     // whole batches first, then part of one
     while (k < bs.length && (upTo === MAX_TIME || ts[k][ts[k].length - 1] <= upTo)) k++;
     if (k < bs.length) cut = upperBound(ts[k], upTo);
-    if (k === 0 && cut === 0) return undefined;
-    const outB: RecordBatch[] = bs.slice(0, k);
-    const outT: BigInt64Array[] = ts.slice(0, k);
+    if (k === 0 && cut === 0) return [];
+    const out: TimedRows[] = [];
+    for (let i = 0; i < k; i++) out.push({ batch: bs[i], times: ts[i] });
     if (cut > 0) {
-      outB.push(sliceBatch(bs[k], 0, cut));
-      outT.push(ts[k].subarray(0, cut));
+      out.push({ batch: sliceBatch(bs[k], 0, cut), times: ts[k].subarray(0, cut) });
       bs[k] = sliceBatch(bs[k], cut);
       ts[k] = ts[k].subarray(cut);
     }
     this.batches = bs.slice(k);
     this.times = ts.slice(k);
-    let n = 0;
-    for (const t of outT) n += t.length;
-    this.rows -= n;
-    if (outB.length === 1) return { batch: outB[0], times: outT[0] };
-    const times = new BigInt64Array(n);
-    let o = 0;
-    for (const t of outT) {
-      times.set(t, o);
-      o += t.length;
-    }
-    const batch = concatBatches(outB);
-    this.validator?.remember(batch);
-    return { batch, times };
+    for (const p of out) this.rows -= p.times.length;
+    return out;
   }
 
   /** Removes and returns the first `n` rows (`0 < n <= length`) as one batch (zero-copy when it comes from one batch). */

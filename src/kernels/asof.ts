@@ -543,9 +543,9 @@ export interface AsofColumnArrays {
  * row); `latest[code]` is `code` for a key with a latest right row, else -1. Left row `i`
  * gets `match[i]` = its key code, or -1 when the key is null (code < 0), has no latest
  * row, or `lt[i] - latestTime[code] > tolerance` (`tolerance >= 0`; `NO_TOLERANCE`
- * disables the check); column `k`'s output gets the state value and validity (an
- * unmatched row stays 0 and null). `nulls[k]` receives the number of null rows of column
- * `k`'s output. Every right row updates the state, so on return it holds each key's
+ * disables the check); column `k`'s output gets the state value and validity at row
+ * `outOffset + i` (an unmatched row stays 0 and null: several calls can fill one output,
+ * each at its offset). `nulls[k]` receives the number of null rows among these `nl`. Every right row updates the state, so on return it holds each key's
  * latest right row. O(nl + nr × columns), no allocation.
  *
  * One generated function per tuple of typed-array classes (see {@link asofBackwardColumns}):
@@ -553,7 +553,7 @@ export interface AsofColumnArrays {
  *
  * @example
  * // state: key 0 holds 1.5; right (key 0) at 3 → 2.5; left (key 0) at 2 and 4: cuts [0, 1]
- * asofBackwardColumns([Float64Array])(lt, lc, 2, rt, rc, 1, cuts, latest, latestTime, -1n, match, cols, nulls)
+ * asofBackwardColumns([Float64Array])(lt, lc, 2, rt, rc, 1, cuts, latest, latestTime, -1n, match, cols, nulls, 0)
  * // out [1.5, 2.5]; state[0] = 2.5
  */
 export type AsofBackwardColumns = (
@@ -570,6 +570,7 @@ export type AsofBackwardColumns = (
   match: Int32Array,
   columns: readonly AsofColumnArrays[],
   nulls: Int32Array,
+  outOffset: number,
 ) => void;
 
 const FUSED_LOOPS = new Map<string, AsofBackwardColumns>();
@@ -579,7 +580,7 @@ export function asofBackwardColumns(classes: readonly { name: string }[]): AsofB
   const key = classes.map((c) => c.name).join(',');
   let fn = FUSED_LOOPS.get(key);
   if (fn === undefined) {
-    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'cuts', 'latest', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', fusedSource(classes.length)) as AsofBackwardColumns;
+    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'cuts', 'latest', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', 'outOffset', fusedSource(classes.length)) as AsofBackwardColumns;
     FUSED_LOOPS.set(key, fn);
   }
   return fn;
@@ -617,9 +618,10 @@ ${pass('    ')}
 ${each((k) => `    N${k}++;`)}
     continue;
   }
-  const byte = i >> 3;
-  const mask = 1 << (i & 7);
-${each((k) => `  O${k}[i] = S${k}[m];\n  if (SV${k}[m] !== 0) OB${k}[byte] |= mask; else N${k}++;`)}
+  const o = outOffset + i;
+  const byte = o >> 3;
+  const mask = 1 << (o & 7);
+${each((k) => `  O${k}[o] = S${k}[m];\n  if (SV${k}[m] !== 0) OB${k}[byte] |= mask; else N${k}++;`)}
 }
 for (; j < nr; j++) {
 ${pass('  ')}

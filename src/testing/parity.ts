@@ -52,7 +52,8 @@ function asRecord(out: Table | Record<string, Table>): Record<string, Table> {
 
 /**
  * Runs `pipeline` over `inputs` once as a reference (one batch per input, the default
- * cycle), then over random batch splits × cycle lengths × delivery orders (and, with
+ * cycle), then over random batch splits × cycle lengths × delivery orders × `coalesce`
+ * (one batch per input and cycle, or the source's pieces one after the other) (and, with
  * `live: true`, through `live` with the rows pushed in time order in random chunks), and
  * throws a `BatchAssertionError` naming the case, output, column and row at the first
  * difference.
@@ -94,10 +95,10 @@ export async function expectParity<K extends string>(
   const cutsArb = fc.array(fc.integer({ min: 1, max: maxRows }), { maxLength: 6 });
   const splitsArb = fc.tuple(...names.map(() => cutsArb));
   const cycleArb = fc.oneof(fc.constantFrom(...cycles), fc.integer({ min: 1, max: 120_000 }));
-  const property = fc.asyncProperty(splitsArb, cycleArb, fc.shuffledSubarray(names, { minLength: names.length }), async (splits, cycle, order) => {
+  const property = fc.asyncProperty(splitsArb, cycleArb, fc.shuffledSubarray(names, { minLength: names.length }), fc.boolean(), async (splits, cycle, order, coalesce) => {
       const parts = Object.fromEntries(names.map((n, i) => [n, cut(whole[n], splits[i])])) as Record<K, RecordBatch[]>;
-      const got = await run(pipeline, parts, { ...base, ...(cycle !== undefined ? { cycle } : {}), order });
-      compare(got, `replay with cycle ${String(cycle ?? 'default')}, order ${order.join(',')}, splits ${JSON.stringify(splits)}`);
+      const got = await run(pipeline, parts, { ...base, ...(cycle !== undefined ? { cycle } : {}), order, coalesce });
+      compare(got, `replay with cycle ${String(cycle ?? 'default')}, order ${order.join(',')}, coalesce ${coalesce}, splits ${JSON.stringify(splits)}`);
       if (options.live !== false && options.start === undefined && options.end === undefined) {
         compare(await pushLive(pipeline, parts, options.time), `live with splits ${JSON.stringify(splits)}`);
       }

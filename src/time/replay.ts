@@ -62,11 +62,21 @@ export interface ReplayOptions {
   /**
    * Cycle length: milliseconds, a `bigint` of ns, or a date-fns `Duration`. Each cycle
    * `[t, t + cycle)` (aligned to the epoch) delivers every input's rows in that window as one
-   * batch, in one instant. `0`: one cycle per distinct timestamp. Default `1000` (one
+   * batch (see `coalesce`), in one instant. `0`: one cycle per distinct timestamp. Default `1000` (one
    * second): coarse, for speed. weir's own operators give the same rows whatever the
    * cycle; RxJS time operators see delivery instants, which depend on it.
    */
   cycle?: DurationLike;
+  /**
+   * `true` (default): an input's rows of one cycle come as one batch — a concatenation
+   * (a copy) when the cycle spans two or more of the source's batches. `false`: as the
+   * zero-copy slices of the source batches, one after the other in the same instant (as
+   * many batches as source batches the cycle touches). weir's operators give the same rows
+   * either way (they take any split into batches); RxJS operators that count emissions
+   * (`bufferCount`, `pairwise`, `combineLatest`) see more of them. For long cycles over
+   * large sources, `false` saves a copy of every row.
+   */
+  coalesce?: boolean;
   /** `Infinity` (default): as fast as possible. `1`: real-time pace. `N`: N× faster than real time. */
   speed?: number;
   /** Called with progress about every `progressInterval` ms of wall time, and once at the end. */
@@ -157,6 +167,7 @@ export async function replay<K extends string, O extends PipelineOutput>(
   }
   const cycle = options.cycle === undefined ? DEFAULT_CYCLE_NS : durationToNs(options.cycle, 'cycle');
   const speed = options.speed ?? Infinity;
+  const coalesce = options.coalesce ?? true;
   if (!(speed > 0)) throw new InvalidOptionError('speed', `expected a positive number or Infinity, got ${speed}`);
   const order = resolveOrder(options.order, names);
   const maxTimersAfter = options.maxTimersAfterInputs ?? 1_000_000;
@@ -259,6 +270,8 @@ export async function replay<K extends string, O extends PipelineOutput>(
 
     // the data loop: one iteration per cycle with rows
     const batchesOf: (RecordBatch | undefined)[] = new Array(cursors.length);
+    // without `coalesce`: an input's pieces of the cycle, delivered one after the other
+    const piecesOf: (RecordBatch[] | undefined)[] = new Array(cursors.length);
     while (!failure && !allDone()) {
       let tMin = MAX_TIME;
       for (const c of cursors) if (!c.exhausted && c.nextTime < tMin) tMin = c.nextTime;
@@ -293,7 +306,14 @@ export async function replay<K extends string, O extends PipelineOutput>(
             piece = more;
           }
         }
-        const b = pieces && pieces.length > 1 ? concatBatches(pieces) : piece;
+        let b = piece;
+        if (pieces && pieces.length > 1) {
+          if (coalesce) {
+            b = concatBatches(pieces);
+            // checked pieces in order: the concatenation is sorted (operators need not rescan it)
+            c.validator.remember(b);
+          } else piecesOf[i] = pieces;
+        }
         batchesOf[i] = b;
         if (b && c.last > d) d = c.last;
       }
@@ -305,7 +325,11 @@ export async function replay<K extends string, O extends PipelineOutput>(
         scheduler.advanceTo(d, false);
         for (let i = 0; i < cursors.length && !failure; i++) {
           const b = batchesOf[i];
-          if (b) subjects.get(cursors[i].name)!.next(b);
+          if (!b) continue;
+          const subject = subjects.get(cursors[i].name)!;
+          const pieces = piecesOf[i];
+          if (pieces === undefined) subject.next(b);
+          else for (let k = 0; k < pieces.length && !failure; k++) subject.next(pieces[k]);
         }
         for (let i = 0; i < cursors.length && !failure; i++) {
           const c = cursors[i];
@@ -316,6 +340,7 @@ export async function replay<K extends string, O extends PipelineOutput>(
         scheduler.advanceTo(d, true);
       });
       batchesOf.fill(undefined);
+      piecesOf.fill(undefined);
       report(false);
       // read ahead so that the next cycle's window is known
       for (const c of cursors) {

@@ -130,7 +130,7 @@ describe('asofBackwardColumns', () => {
       asofCuts(ltr, nl, rtr, nr, exact, cuts);
       const match = new Int32Array(nl);
       const nulls = new Int32Array(2);
-      loop(ltr, C(lc.slice(l, l + nl)), nl, rtr, C(rc.slice(r, r + nr)), nr, cuts, latest, latestTime, tolerance, match, cols, nulls);
+      loop(ltr, C(lc.slice(l, l + nl)), nl, rtr, C(rc.slice(r, r + nr)), nr, cuts, latest, latestTime, tolerance, match, cols, nulls, 0);
       let nullsA = 0;
       let nullsB = 0;
       for (let i = 0; i < nl; i++) {

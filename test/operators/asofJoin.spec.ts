@@ -267,6 +267,24 @@ describe('asofJoin (backward)', () => {
       expect(e).toMatchObject({ input: 'right', column: 'k' });
     });
 
+    it('right rows released as several batches (no concatenation) give what one batch gives, at piece boundaries too', async () => {
+      // right pieces end and start at times the left rows hit exactly, with ties across pieces
+      const rt = [0, 1, 2, 2, 3, 5, 5, 6, 8];
+      const r = right(rt, ['a', 'b', 'a', 'b', 'a', 'a', 'b', 'a', 'b'], [1, 2, null, 4, 5, 6, 7, 8, 9]);
+      const l = left([0, 2, 2, 3, 4, 5, 6, 7, 9], ['a', 'b', 'a', 'a', 'b', 'a', 'b', 'a', 'b']);
+      for (const allowExactMatches of [true, false]) {
+        for (const tolerance of [undefined, 1]) {
+          const opts: AsofJoinOptions = { by: 'k', allowExactMatches, ...(tolerance !== undefined ? { tolerance } : {}) };
+          const whole = joinSync(l, r, opts);
+          for (const cuts of [[2, 4, 5, 7], [1, 2, 3, 4, 5, 6, 7, 8], [3, 6]]) {
+            // one release (cycle spans everything) with the right side in pieces, coalesce off
+            const got = await replay(({ l, r }) => l.pipe(asofJoin(r, opts)), { l, r: split(r, cuts) }, { cycle: 1_000_000, coalesce: false });
+            expect(cols(got)).toEqual(cols(whole));
+          }
+        }
+      }
+    });
+
     it('inside a run (key space shared with an upstream ffill) gives what it gives outside one', async () => {
       const l = left([1, 2, 3, 4, 5], ['a', 'b', null, 'a', 'c']);
       const r = right([0, 1, 2, 3, 4], ['b', 'a', 'a', 'c', 'b'], [1, null, 3, null, 5]);

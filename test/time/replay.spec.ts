@@ -97,6 +97,20 @@ describe('replay', () => {
     expect(sizes).toEqual([4, 3]);
   });
 
+  it('with coalesce: false delivers the source pieces of a window one after the other in the same instant', async () => {
+    const t = trades([0, 1, 2, 3, 4, 5, 6]);
+    const parts = split(t, [2, 3, 5]);
+    const seen: string[] = [];
+    const out = await replay(
+      ({ trades }, { scheduler }) => trades.pipe(tap((b) => seen.push(`${b.numRows}@${scheduler.now() - T0}`))),
+      { trades: parts },
+      { cycle: 4, coalesce: false },
+    );
+    // source batches [0, 1] [2] [3, 4] [5, 6]; window [0, 4) → 2, 1, 1 rows at 3; [4, 8) → 1, 2 rows at 6
+    expect(seen).toEqual(['2@3', '1@3', '1@3', '1@6', '2@6']);
+    expect(toColumns(out)).toEqual(toColumns(t));
+  });
+
   it('start (inclusive) and end (exclusive) bound the rows', async () => {
     const t = trades([0, 5, 10, 15, 20]);
     const out = await replay(({ trades }) => trades, { trades: t }, { start: ms(5), end: ms(15), cycle: 0 });
