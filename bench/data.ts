@@ -28,7 +28,8 @@ export type Size = keyof typeof SIZES;
 /** Bumped whenever stories/data/market.ts changes what it generates (old files are then ignored). */
 const VERSION = 'v1';
 
-export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '.data');
+/** Where the IPC files live: bench/.data (`WEIR_BENCH_DATA` overrides it, for bundled benchmark processes). */
+export const DATA_DIR = process.env.WEIR_BENCH_DATA ?? join(dirname(fileURLToPath(import.meta.url)), '.data');
 
 export interface DataFiles {
   trades: string;

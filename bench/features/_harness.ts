@@ -10,12 +10,19 @@
  * reads its peak RSS then (load + one pass: `process.resourceUsage().maxRSS`), computes
  * `repeats` more times (median: "compute", data already in memory), and prints the checksum
  * of the last output. Files whose name starts with `_` are not implementations.
+ *
+ * The runner bundles each implementation with esbuild (into bench/.build/, dependencies left
+ * as imports) and runs the bundle with plain `node`, as a user's build runs: under tsx's
+ * loader hooks the same weir chain measured ~14% slower (same bundle, loaded with and
+ * without `--import tsx`), which would not be weir's cost.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
 import { type Table, tableFromIPC } from 'apache-arrow';
-import { type DataFiles, type Size, ensureData, parseSize } from '../data';
+import { DATA_DIR, type DataFiles, type Size, ensureData, parseSize } from '../data';
 import { median } from '../util';
 
 /**
@@ -160,12 +167,42 @@ export function implementationFiles(dir: string, order: readonly string[]): stri
   return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((n) => join(dir, `${n}.ts`));
 }
 
-/** Runs one implementation file in its own process (with `--expose-gc`); its stderr passes through. */
+const BUILD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '.build');
+const bundles = new Map<string, string>();
+
+/**
+ * `file` bundled into bench/.build/ (once per runner process): ESM for Node 20, every
+ * package import left external. `import.meta.url` is pinned to a URL no process runs, so
+ * that a module's "run as a script" check stays false inside the bundle (the data
+ * directory then comes from `WEIR_BENCH_DATA`).
+ */
+function bundled(file: string): string {
+  let out = bundles.get(file);
+  if (out === undefined) {
+    out = join(BUILD_DIR, `${basename(dirname(file))}-${basename(file, '.ts')}.mjs`);
+    buildSync({
+      entryPoints: [file],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      define: { 'import.meta.url': JSON.stringify(pathToFileURL(`${file}.bundled`).href) },
+      logLevel: 'warning',
+    });
+    bundles.set(file, out);
+  }
+  return out;
+}
+
+/** Runs one implementation file, bundled, in its own process (with `--expose-gc`); its stderr passes through. */
 export function runChild(file: string, args: readonly string[]): BenchResult | { error: string } {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', file, ...args], {
+  const r = spawnSync(process.execPath, ['--expose-gc', bundled(file), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
+    env: { ...process.env, WEIR_BENCH_DATA: DATA_DIR },
   });
   const line = r.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (r.status !== 0 || !line) return { error: `exit ${r.status ?? r.signal}` };
