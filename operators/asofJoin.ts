@@ -367,7 +367,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       let a = 0;
       for (let k = 0; k < pieces.length; k++) {
         const piece = pieces[k];
-        const rc = codesOf(1, rightKeys, piece.batch);
+        const rc = piece.codes ?? codesOf(1, rightKeys, piece.batch);
         const size = p.leftBy.length === 0 ? 1 : keys!.size;
         grow(size);
         st.grow(size);
@@ -415,7 +415,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       let taken = pieces.length > 1 ? walkPieces(l, lCodes, pieces, plan) : undefined;
       if (taken === undefined) {
         const r = buffers[1].join(pieces);
-        const rCodes = r ? codesOf(1, rightKeys, r.batch) : undefined;
+        const rCodes = r ? (r.codes ?? codesOf(1, rightKeys, r.batch)) : undefined;
         const size = p.leftBy.length === 0 ? 1 : keys!.size;
         taken = walkBackward(l, r, lCodes, rCodes, plan, size);
       }
@@ -541,7 +541,16 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
           batch = sliceBatch(batch, late);
           times = times.subarray(late);
         }
-        buffers[side].push(batch, times);
+        // backward: the right rows' key codes now, while a key column encoded upstream (an
+        // ffill of the right side) is still in the key space's cache: copied, not encoded
+        let codes: Int32Array | undefined;
+        // (once the left schema is known: the left side binds the key space first, so that a
+        // type mismatch names the right side)
+        if (side === 1 && !held && p.rightBy.length > 0 && validators[0].schema) {
+          ensureKeys();
+          codes = rightKeys?.encode(batch);
+        }
+        buffers[side].push(batch, times, codes);
         if (side === 1) {
           lastRight = times[times.length - 1];
           aheadDirty = true;

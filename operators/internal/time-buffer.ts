@@ -12,6 +12,8 @@ import type { StreamValidator } from '../../src/batch/validate';
 export interface TimedRows {
   readonly batch: RecordBatch;
   readonly times: BigInt64Array;
+  /** The rows' key codes, when they were pushed with them (see `push`). */
+  readonly codes?: Int32Array | undefined;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface TimedRows {
 export class TimeBuffer {
   private batches: RecordBatch[] = [];
   private times: BigInt64Array[] = [];
+  private codes: (Int32Array | undefined)[] = [];
   private rows = 0;
 
   /**
@@ -35,10 +38,16 @@ export class TimeBuffer {
     return this.rows;
   }
 
-  push(batch: RecordBatch, times: BigInt64Array): void {
+  /**
+   * Buffers `batch` with its times and, optionally, its rows' key codes (computed when the
+   * batch arrived, e.g. while the key column's codes are still in the key space's cache:
+   * they come back with the rows, sliced along with them).
+   */
+  push(batch: RecordBatch, times: BigInt64Array, codes?: Int32Array): void {
     if (batch.numRows === 0) return;
     this.batches.push(batch);
     this.times.push(times);
+    this.codes.push(codes);
     this.rows += batch.numRows;
   }
 
@@ -53,14 +62,17 @@ export class TimeBuffer {
     let n = 0;
     for (const p of pieces) n += p.times.length;
     const times = new BigInt64Array(n);
+    const withCodes = pieces.every((p) => p.codes !== undefined);
+    const codes = withCodes ? new Int32Array(n) : undefined;
     let o = 0;
     for (const p of pieces) {
       times.set(p.times, o);
+      codes?.set(p.codes!, o);
       o += p.times.length;
     }
     const batch = concatBatches(pieces.map((p) => p.batch));
     this.validator?.remember(batch);
-    return { batch, times };
+    return { batch, times, codes };
   }
 
   /**
@@ -71,6 +83,7 @@ export class TimeBuffer {
   takePiecesThrough(upTo: bigint): TimedRows[] {
     const bs = this.batches;
     const ts = this.times;
+    const cs = this.codes;
     let k = 0;
     let cut = 0;
     // whole batches first, then part of one
@@ -78,14 +91,16 @@ export class TimeBuffer {
     if (k < bs.length) cut = upperBound(ts[k], upTo);
     if (k === 0 && cut === 0) return [];
     const out: TimedRows[] = [];
-    for (let i = 0; i < k; i++) out.push({ batch: bs[i], times: ts[i] });
+    for (let i = 0; i < k; i++) out.push({ batch: bs[i], times: ts[i], codes: cs[i] });
     if (cut > 0) {
-      out.push({ batch: sliceBatch(bs[k], 0, cut), times: ts[k].subarray(0, cut) });
+      out.push({ batch: sliceBatch(bs[k], 0, cut), times: ts[k].subarray(0, cut), codes: cs[k]?.subarray(0, cut) });
       bs[k] = sliceBatch(bs[k], cut);
       ts[k] = ts[k].subarray(cut);
+      cs[k] = cs[k]?.subarray(cut);
     }
     this.batches = bs.slice(k);
     this.times = ts.slice(k);
+    this.codes = cs.slice(k);
     for (const p of out) this.rows -= p.times.length;
     return out;
   }
@@ -94,6 +109,7 @@ export class TimeBuffer {
   takeFirst(n: number): RecordBatch {
     const bs = this.batches;
     const ts = this.times;
+    const cs = this.codes;
     let k = 0;
     let rows = 0;
     while (k < bs.length && rows + bs[k].numRows <= n) rows += bs[k++].numRows;
@@ -103,9 +119,11 @@ export class TimeBuffer {
       out.push(sliceBatch(bs[k], 0, cut));
       bs[k] = sliceBatch(bs[k], cut);
       ts[k] = ts[k].subarray(cut);
+      cs[k] = cs[k]?.subarray(cut);
     }
     this.batches = bs.slice(k);
     this.times = ts.slice(k);
+    this.codes = cs.slice(k);
     this.rows -= n;
     return out.length === 1 ? out[0] : concatBatches(out);
   }
@@ -118,6 +136,7 @@ export class TimeBuffer {
   clear(): void {
     this.batches = [];
     this.times = [];
+    this.codes = [];
     this.rows = 0;
   }
 }
