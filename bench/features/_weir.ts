@@ -39,15 +39,18 @@ export function features(withEma: boolean) {
   };
 }
 
-/** Runs the weir implementation with replay cycles of `cycle` ms (`undefined`: the default, 1 s). */
-export async function runWeir(name: string, cycle: number | undefined): Promise<void> {
+/**
+ * Runs the weir implementation with replay cycles of `cycle` ms (`undefined`: the default,
+ * 1 s), and `coalesce` (default true: one batch per input and cycle).
+ */
+export async function runWeir(name: string, cycle: number | undefined, coalesce = true): Promise<void> {
   await runBench<{ trades: Table; quotes: Table }, RecordBatch[]>({
     name,
     variants: ['base', 'ema'],
     load: (files) => loadArrow(files),
     async compute(data, variant) {
       const out: RecordBatch[] = [];
-      await replay(features(variant === 'ema'), data, { cycle, sink: (b) => void out.push(b) });
+      await replay(features(variant === 'ema'), data, { cycle, coalesce, sink: (b) => void out.push(b) });
       return out;
     },
     checksum: (out, variant) => featuresChecksumOfBatches(out, variant === 'ema'),
