@@ -295,21 +295,11 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       fast?.grow(size);
       if (fast && fast.fusable && p.direction === 'backward') {
         // one pass: walk, gather and state update
-        const taken = fast.walk(
-          l ? l.times : EMPTY_TIMES,
-          lCodes ?? EMPTY_CODES,
-          nl,
-          r ? r.times : EMPTY_TIMES,
-          rCodes ?? EMPTY_CODES,
-          nr,
-          latest,
-          latestTime,
-          p.tolerance,
-          p.allowExact,
-          match,
-          projected,
-        );
-        return nl > 0 ? taken : undefined;
+        fast.begin(nl);
+        const lt = l ? l.times : EMPTY_TIMES;
+        const rt = r ? r.times : EMPTY_TIMES;
+        fast.walkPart(lt, lCodes ?? EMPTY_CODES, nl, rt, rCodes ?? EMPTY_CODES, nr, latest, latestTime, p.tolerance, p.allowExact, match, projected, 0);
+        return nl > 0 ? fast.finish(nl) : undefined;
       }
       const changed = asofBackward(
         l ? l.times : EMPTY_TIMES,

@@ -85,38 +85,20 @@ export class AsofState {
     this.outNulls = new Int32Array(columns.length);
   }
 
-  /** Whether `walk` can be used (every column has one element per row). */
+  /** Whether `begin`/`walkPart`/`finish` can be used (every column has one element per row). */
   get fusable(): boolean {
     return this.fused !== undefined;
   }
 
   /**
    * The backward join of released rows through the state (see `asofBackwardColumns`;
-   * requires `fusable` and `grow` for every code): sets `match[0..nl)` (the key code, or
-   * -1), updates the state, `latest` (`latest[code] = code`) and `latestTime` with the
-   * right rows `r` (selected columns; `undefined`: none) and returns the right columns of
-   * the output for the `nl` left rows (none when `nl` is 0).
+   * requires `fusable` and `grow` for every code): `begin(nl)`, then `walkPart` once per
+   * batch of released right rows (each setting `match` (the key code, or -1) for its left
+   * rows and updating the state, `latest` (`latest[code] = code`) and `latestTime`), then
+   * `finish(nl)` gives the right columns of the output.
+   *
+   * `begin` starts an output of `nl` rows (zero-filled arrays; none for 0 rows).
    */
-  walk(
-    lt: BigInt64Array,
-    lc: Int32Array,
-    nl: number,
-    rt: BigInt64Array,
-    rc: Int32Array,
-    nr: number,
-    latest: Int32Array,
-    latestTime: BigInt64Array,
-    tolerance: bigint,
-    allowExact: boolean,
-    match: Int32Array,
-    r: RecordBatch | undefined,
-  ): Data[] {
-    this.begin(nl);
-    this.walkPart(lt, lc, nl, rt, rc, nr, latest, latestTime, tolerance, allowExact, match, r, 0);
-    return this.finish(nl);
-  }
-
-  /** Starts an output of `nl` rows for `walkPart`s (zero-filled arrays; none for 0 rows). */
   begin(nl: number): void {
     for (let j = 0; j < this.arrays.length; j++) {
       const col = this.columns[j];
