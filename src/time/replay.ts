@@ -318,7 +318,7 @@ export async function replay<K extends string, O extends PipelineOutput>(
         if (b && c.last > d) d = c.last;
       }
       if (d === MIN_TIME) continue;
-      await pace(d);
+      if (speed !== Infinity) await pace(d);
       instants++;
       withRun(run, () => {
         // timers due strictly before the instant, then the data, then timers due at it
@@ -369,7 +369,7 @@ export async function replay<K extends string, O extends PipelineOutput>(
             '(a periodic timer such as interval() keeps it alive?); pass `end` to stop the replay at a time',
         );
       }
-      await pace(due);
+      if (speed !== Infinity) await pace(due);
       instants++;
       withRun(run, () => scheduler.advanceTo(due, true));
       report(false);
