@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Observable, Subject, delay, map, of, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { RecordBatch, Table } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { type AsofJoinOptions, asofJoin } from '../../operators/asofJoin';
 import { replay } from '../../src/time/replay';
@@ -11,33 +11,11 @@ import type { SchemaSpec } from '../../src/testing/schema';
 import { toColumns } from '../../src/testing/read';
 import { expectParity } from '../../src/testing/parity';
 import { ColumnTypeError, MissingColumnError, TimeOrderError } from '../../src/errors';
-import { fromPolars, pl, toPolars } from '../helpers/polars';
+import { L, asofCase, asofCaseArb, cols, joinSync, left, polarsAsof, right } from '../helpers/asof';
+import { fromPolars, toPolars } from '../helpers/polars';
+import { errorOf } from '../helpers/run';
 
-const L: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', q: 'int32' };
-const R: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', px: 'float64' };
-const left = (ts: number[], k: (string | null)[], q = ts.map((_, i) => i), schema = L) => batch({ ts, k, q }, schema);
-const right = (ts: number[], k: (string | null)[], px: (number | null)[], schema = R) => batch({ ts, k, px }, schema);
-
-/** Runs the join synchronously over `of(...)` inputs (outside a run) and returns the output batches. */
-function joinSync(l: RecordBatch | RecordBatch[], r: RecordBatch | RecordBatch[], options: AsofJoinOptions = {}): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let err: unknown;
-  of(...[l].flat())
-    .pipe(asofJoin(of(...[r].flat()), options))
-    .subscribe({ next: (b) => out.push(b), error: (e) => (err = e) });
-  if (err) throw err;
-  return out;
-}
-const cols = (bs: RecordBatch[] | Table) => toColumns(bs);
 const pxOf = (l: RecordBatch | RecordBatch[], r: RecordBatch | RecordBatch[], options: AsofJoinOptions) => cols(joinSync(l, r, options)).px;
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
 
 type Direction = 'backward' | 'forward' | 'nearest';
 
@@ -421,44 +399,11 @@ describe('asofJoin forward and nearest', () => {
 });
 
 describe('asofJoin forward and nearest against nodejs-polars joinAsof (oracle)', () => {
-  const units = ['ms', 'us', 'ns'] as const;
-  const keyArb = fc.constantFrom('a', 'b', 'c', null);
-  const intKeyArb = fc.constantFrom(1, 2, null);
-  const timesArb = fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 25 }).map((x) => x.sort((p, q) => p - q));
-
   it('forward and nearest × tolerance × allowExactMatches × one or two by columns × time units, with ties and nulls', () => {
     fc.assert(
-      fc.property(
-        timesArb,
-        timesArb,
-        fc.array(fc.tuple(keyArb, intKeyArb), { minLength: 25, maxLength: 25 }),
-        fc.array(fc.tuple(keyArb, intKeyArb, fc.option(fc.integer({ min: -5, max: 5 }), { freq: 5 })), { minLength: 25, maxLength: 25 }),
-        fc.constantFrom(undefined, 0, 3, 10),
-        fc.boolean(),
-        fc.boolean(),
-        fc.constantFrom(...units),
-        fc.integer({ min: 1, max: 25 }),
-        fc.constantFrom('forward' as const, 'nearest' as const),
-        (lt, rt, lk, rk, tol, exact, twoKeys, unit, cut, direction) => {
-          const scale = 1000n;
-          const spec = (extra: SchemaSpec) => ({ ts: `timestamp[${unit}]`, ...extra }) as SchemaSpec;
-          const l = batch(
-            { ts: lt.map((t) => BigInt(t) * scale), k: lt.map((_, i) => lk[i][0]), n: lt.map((_, i) => lk[i][1]) },
-            spec({ k: 'utf8', n: 'int32' }),
-          );
-          const r = batch(
-            {
-              ts: rt.map((t) => BigInt(t) * scale),
-              k: rt.map((_, i) => rk[i][0]),
-              n: rt.map((_, i) => rk[i][1]),
-              v: rt.map((_, i) => rk[i][2] ?? null),
-              j: rt.map((_, i) => i),
-            },
-            spec({ k: 'dictionary', n: 'int64', v: 'int32', j: 'int32' }),
-          );
-          const by = twoKeys ? ['k', 'n'] : ['k'];
-          const unitNs = unit === 'ms' ? 1_000_000n : unit === 'us' ? 1000n : 1n;
-          const tolNs = tol === undefined ? undefined : BigInt(tol) * scale * unitNs;
+      fc.property(asofCaseArb, fc.constantFrom('forward' as const, 'nearest' as const), (c, direction) => {
+          const { l, r, by, tolNs, cuts } = asofCase(c);
+          const { lt, rt, lk, rk, tol, exact, twoKeys } = c;
           const options: AsofJoinOptions = {
             by,
             direction,
@@ -466,21 +411,8 @@ describe('asofJoin forward and nearest against nodejs-polars joinAsof (oracle)',
             ...(tolNs !== undefined ? { tolerance: tolNs } : {}),
             columns: ['v', 'j'],
           };
-          const cuts = (n: number) => [cut % Math.max(1, n)].filter((c) => c > 0);
           const got = toColumns(joinSync(split(l, cuts(lt.length)), split(r, cuts(rt.length)), options));
-          const polars = (strategy: 'backward' | 'forward') =>
-            toColumns(
-              fromPolars(
-                toPolars(l).joinAsof(toPolars(r).withColumns(pl.col('k').cast(pl.Utf8), pl.col('n').cast(pl.Int32)), {
-                  on: 'ts',
-                  by,
-                  strategy,
-                  allowExactMatches: exact,
-                  checkSortedness: false,
-                  ...(tolNs !== undefined ? { tolerance: `${tolNs}ns` } : {}),
-                }),
-              ),
-            );
+          const polars = (strategy: 'backward' | 'forward') => polarsAsof(l, r, by, strategy, exact, tolNs);
           if (lt.length === 0) {
             expect(got.j ?? []).toEqual([]);
             return;

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type Observable, delay, map, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { RecordBatch, Table } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { type AsofJoinOptions, asofJoin } from '../../operators/asofJoin';
 import { ffill } from '../../operators/ffill';
 import { replay } from '../../src/time/replay';
 import { batch, split } from '../../src/testing/builders';
-import type { SchemaSpec } from '../../src/testing/schema';
 import { toColumns } from '../../src/testing/read';
 import { expectParity } from '../../src/testing/parity';
 import {
@@ -18,32 +17,9 @@ import {
   NullTimeError,
   TimeOrderError,
 } from '../../src/errors';
-import { fromPolars, pl, toPolars } from '../helpers/polars';
+import { L, R, asofCase, asofCaseArb, cols, joinSync, left, polarsAsof, right } from '../helpers/asof';
+import { errorOf } from '../helpers/run';
 
-const L: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', q: 'int32' };
-const R: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', px: 'float64' };
-const left = (ts: number[], k: (string | null)[], q = ts.map((_, i) => i), schema = L) => batch({ ts, k, q }, schema);
-const right = (ts: number[], k: (string | null)[], px: (number | null)[], schema = R) => batch({ ts, k, px }, schema);
-
-/** Runs the join synchronously over `of(...)` inputs (outside a run) and returns the output batches. */
-function joinSync(l: RecordBatch | RecordBatch[], r: RecordBatch | RecordBatch[], options: AsofJoinOptions = {}): RecordBatch[] {
-  const out: RecordBatch[] = [];
-  let err: unknown;
-  of(...[l].flat())
-    .pipe(asofJoin(of(...[r].flat()), options))
-    .subscribe({ next: (b) => out.push(b), error: (e) => (err = e) });
-  if (err) throw err;
-  return out;
-}
-const cols = (bs: RecordBatch[] | Table) => toColumns(bs);
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-};
 
 describe('asofJoin (backward)', () => {
   it('matches each left row with the last right row at or before its time, per key', () => {
@@ -341,68 +317,27 @@ describe('asofJoin (backward)', () => {
 });
 
 describe('asofJoin against nodejs-polars joinAsof (oracle)', () => {
-  const units = ['ms', 'us', 'ns'] as const;
-  const keyArb = fc.constantFrom('a', 'b', 'c', null);
-  const intKeyArb = fc.constantFrom(1, 2, null);
-  const timesArb = fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 25 }).map((x) => x.sort((p, q) => p - q));
-
   it('backward × tolerance × allowExactMatches × one or two by columns × time units, with ties and nulls', () => {
     fc.assert(
-      fc.property(
-        timesArb,
-        timesArb,
-        fc.array(fc.tuple(keyArb, intKeyArb), { minLength: 25, maxLength: 25 }),
-        fc.array(fc.tuple(keyArb, intKeyArb, fc.option(fc.integer({ min: -5, max: 5 }), { freq: 5 })), { minLength: 25, maxLength: 25 }),
-        fc.constantFrom(undefined, 0, 3, 10),
-        fc.boolean(),
-        fc.boolean(),
-        fc.constantFrom(...units),
-        fc.integer({ min: 1, max: 25 }),
-        (lt, rt, lk, rk, tol, exact, twoKeys, unit, cut) => {
-          // times in the column's unit; step 1000 units so that polars' and weir's units agree
-          const scale = 1000n;
-          const spec = (extra: SchemaSpec) => ({ ts: `timestamp[${unit}]`, ...extra }) as SchemaSpec;
-          const l = batch(
-            { ts: lt.map((t) => BigInt(t) * scale), k: lt.map((_, i) => lk[i][0]), n: lt.map((_, i) => lk[i][1]) },
-            spec({ k: 'utf8', n: 'int32' }),
-          );
-          const r = batch(
-            { ts: rt.map((t) => BigInt(t) * scale), k: rt.map((_, i) => rk[i][0]), n: rt.map((_, i) => rk[i][1]), v: rt.map((_, i) => rk[i][2] ?? null) },
-            spec({ k: 'dictionary', n: 'int64', v: 'int32' }),
-          );
-          const by = twoKeys ? ['k', 'n'] : ['k'];
-          const unitNs = unit === 'ms' ? 1_000_000n : unit === 'us' ? 1000n : 1n;
-          const tolNs = tol === undefined ? undefined : BigInt(tol) * scale * unitNs;
-          const options: AsofJoinOptions = {
-            by,
-            allowExactMatches: exact,
-            ...(tolNs !== undefined ? { tolerance: tolNs } : {}),
-            ...(twoKeys ? {} : { columns: ['n', 'v'] }),
-          };
-          const got = toColumns(joinSync(split(l, [cut % Math.max(1, lt.length)].filter((c) => c > 0)), split(r, [cut % Math.max(1, rt.length)].filter((c) => c > 0)), options));
-          const expected = toColumns(
-            fromPolars(
-              // polars requires equal 'by' dtypes (Categorical vs String, Int64 vs Int32 are errors there); weir matches by value
-              toPolars(l).joinAsof(toPolars(r).withColumns(pl.col('k').cast(pl.Utf8), pl.col('n').cast(pl.Int32)), {
-                on: 'ts',
-                by,
-                strategy: 'backward',
-                allowExactMatches: exact,
-                checkSortedness: false,
-                ...(tolNs !== undefined ? { tolerance: `${tolNs}ns` } : {}),
-              }),
-            ),
-          );
-          if (lt.length === 0) {
-            expect(got.v ?? []).toEqual([]);
-            return;
-          }
-          expect(got.ts).toEqual(expected.ts);
-          expect(got.v).toEqual(expected.v);
-          // the right n is Int64 in weir's output, cast to Int32 for polars
-          if (!twoKeys) expect(got.n_right.map((x) => (x === null ? null : Number(x)))).toEqual(expected.n_right);
-        },
-      ),
+      fc.property(asofCaseArb, (c) => {
+        const { l, r, by, tolNs, cuts } = asofCase(c);
+        const options: AsofJoinOptions = {
+          by,
+          allowExactMatches: c.exact,
+          ...(tolNs !== undefined ? { tolerance: tolNs } : {}),
+          ...(c.twoKeys ? {} : { columns: ['n', 'v'] }),
+        };
+        const got = toColumns(joinSync(split(l, cuts(c.lt.length)), split(r, cuts(c.rt.length)), options));
+        const expected = polarsAsof(l, r, by, 'backward', c.exact, tolNs);
+        if (c.lt.length === 0) {
+          expect(got.v ?? []).toEqual([]);
+          return;
+        }
+        expect(got.ts).toEqual(expected.ts);
+        expect(got.v).toEqual(expected.v);
+        // the right n is Int64 in weir's output, cast to Int32 for polars
+        if (!c.twoKeys) expect(got.n_right.map((x) => (x === null ? null : Number(x)))).toEqual(expected.n_right);
+      }),
       { numRuns: 150 },
     );
   });
