@@ -45,7 +45,9 @@ export function sameSchema(a: Schema, b: Schema): boolean {
 
 /**
  * Byte ranges of buffers whose time values were proven non-decreasing, one list per
- * value kind (int64, int32, float64), as sorted disjoint `[start, end)` pairs. A slice of
+ * value kind (int64, int32, float64), as sorted disjoint `[start, end)` pairs (runs that
+ * overlap, or touch with their boundary elements in order, are merged: adjacent slices
+ * checked one by one make one range). A slice of
  * a proven batch (a replay cycle, a release of a multi-input operator) points into the
  * same bytes, and operators pass a batch's time column through unchanged, so operators
  * down a chain check only a batch's first time against the stream's last one instead of
@@ -87,17 +89,33 @@ function prove(kind: TimeEncoding['kind'], values: ArrayBufferView, byteLength: 
   if (ranges === undefined) map.set(values.buffer, (ranges = []));
   let lo = values.byteOffset;
   let hi = lo + byteLength;
-  // merge with the ranges it overlaps (not those it only touches: adjacent bytes of two
-  // proven runs are not proven sorted across the boundary)
-  let i = 0;
-  while (i < ranges.length && ranges[i + 1] <= lo) i += 2;
+  const size = (values as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  // the first range ending at or after lo (ends are sorted: the ranges are disjoint)
+  let a = 0;
+  let b = ranges.length >> 1;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (ranges[2 * m + 1] < lo) a = m + 1;
+    else b = m;
+  }
+  let i = 2 * a;
+  // merge with the ranges it overlaps (they share an element, so the union is sorted), and
+  // with one it only touches when the two elements across the boundary are in order (two
+  // sorted runs back to back are one sorted run only then)
+  if (i < ranges.length && ranges[i + 1] === lo && !inOrder(values, lo - size, lo)) i += 2;
   let j = i;
-  while (j < ranges.length && ranges[j] < hi) {
+  while (j < ranges.length && (ranges[j] < hi || (ranges[j] === hi && inOrder(values, hi - size, hi)))) {
     if (ranges[j] < lo) lo = ranges[j];
     if (ranges[j + 1] > hi) hi = ranges[j + 1];
     j += 2;
   }
   ranges.splice(i, j - i, lo, hi);
+}
+
+/** Whether the element at byte `p` of `values`' buffer is at most the one at byte `q` (same class as `values`). */
+function inOrder(values: ArrayBufferView, p: number, q: number): boolean {
+  const C = values.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayLike<number | bigint>;
+  return new C(values.buffer, p, 1)[0] <= new C(values.buffer, q, 1)[0];
 }
 
 /**

@@ -49,6 +49,10 @@ export function emaRows(
 ): number {
   const decay = 1 - alpha;
   const w = adjust ? 1 : alpha;
+  // adjust: false with the key's weight at 1 (no null decayed it): the denominator is
+  // decay + alpha, which is exactly 1 for most alphas: then the division is skipped (the
+  // result is bit for bit the same)
+  const unit = !adjust && decay + alpha === 1;
   let nulls = 0;
   for (let i = 0; i < n; i++) {
     const s = codes[i] + 1;
@@ -61,10 +65,15 @@ export function emaRows(
         m = x;
         weight[s] = 1;
       } else {
-        const old = weight[s] * decay;
+        const ws = weight[s];
         m = mean[s];
-        if (m !== x) m = (old * m + w * x) / (old + w);
-        weight[s] = adjust ? old + w : 1;
+        if (unit && ws === 1) {
+          if (m !== x) m = decay * m + w * x;
+        } else {
+          const old = ws * decay;
+          if (m !== x) m = (old * m + w * x) / (old + w);
+          weight[s] = adjust ? old + w : 1;
+        }
       }
       mean[s] = m;
       count[s] = c + 1;
