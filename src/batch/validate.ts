@@ -60,11 +60,17 @@ const provenRanges: Record<TimeEncoding['kind'], WeakMap<ArrayBufferLike, number
   float64: new WeakMap(),
 };
 
-/** The typed array of a time column's values for its `n` rows. */
-function timeBytes(data: Data, n: number): ArrayBufferView | undefined {
+/** The typed-array class that holds one value per row for each kind. */
+const KIND_CLASS: Record<TimeEncoding['kind'], unknown> = { int64: BigInt64Array, int32: Int32Array, float64: Float64Array };
+
+/**
+ * The typed array of a time column's values for its `n` rows, when it holds one element
+ * of its kind's class per row (else `undefined`: such a column is never taken as proven).
+ */
+function timeBytes(data: Data, n: number, kind: TimeEncoding['kind']): ArrayBufferView | undefined {
   const values = data.values as ArrayBufferView & { BYTES_PER_ELEMENT?: number };
-  if (!ArrayBuffer.isView(values) || values.BYTES_PER_ELEMENT === undefined) return undefined;
-  return n * values.BYTES_PER_ELEMENT <= values.byteLength ? values : undefined;
+  if (!ArrayBuffer.isView(values) || values.constructor !== KIND_CLASS[kind]) return undefined;
+  return n * values.BYTES_PER_ELEMENT! <= values.byteLength ? values : undefined;
 }
 
 function isProven(kind: TimeEncoding['kind'], values: ArrayBufferView, byteLength: number): boolean {
@@ -124,7 +130,7 @@ function inOrder(values: ArrayBufferView, p: number, q: number): boolean {
  * multi-input operator), so that the new batch is not rescanned downstream.
  */
 function rememberProven(data: Data, kind: TimeEncoding['kind']): void {
-  const values = timeBytes(data, data.length);
+  const values = timeBytes(data, data.length, kind);
   if (values !== undefined) prove(kind, values, data.length * (values as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
 }
 
@@ -181,7 +187,7 @@ export class StreamValidator {
     const tc = this.time;
     const column = batch.data.children[tc.index];
     const kind = tc.encoding.kind;
-    const bytes = checkOrder ? timeBytes(column, batch.numRows) : undefined;
+    const bytes = checkOrder ? timeBytes(column, batch.numRows, kind) : undefined;
     const byteLength = bytes ? batch.numRows * (bytes as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT : 0;
     if (bytes !== undefined && isProven(kind, bytes, byteLength)) {
       // proven sorted before (a slice of a checked batch, or passed down a chain): the
