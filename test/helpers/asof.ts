@@ -99,3 +99,45 @@ export function polarsAsof(l: RecordBatch, r: RecordBatch, by: string[], strateg
     ),
   );
 }
+
+/**
+ * The fields of a random parity case (times unsorted: `parityCase` sorts them; keys with
+ * nulls; tolerance; exactness; inner or left), for `fc.record` (a spec adds its own).
+ */
+export const parityFields = {
+  lt: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 8, maxLength: 30 }),
+  rt: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 8, maxLength: 30 }),
+  lk: fc.array(fc.constantFrom('a', 'b', 'c', null), { minLength: 30, maxLength: 30 }),
+  rk: fc.array(fc.constantFrom('a', 'b', 'c', null), { minLength: 30, maxLength: 30 }),
+  tol: fc.constantFrom(undefined, 0, 100),
+  exact: fc.boolean(),
+  inner: fc.boolean(),
+};
+
+type ParityCase = { [K in keyof typeof parityFields]: (typeof parityFields)[K] extends fc.Arbitrary<infer T> ? T : never };
+
+/**
+ * A parity case's sorted times, its left batch (dictionary keys), its keys cut to the
+ * rows, its right batch of `px` values (every fifth null) and the options it implies.
+ */
+export function parityCase(c: ParityCase) {
+  const lt = [...c.lt].sort((x, y) => x - y);
+  const rt = [...c.rt].sort((x, y) => x - y);
+  const lk = c.lk.slice(0, lt.length);
+  const rk = c.rk.slice(0, rt.length);
+  const options: AsofJoinOptions = {
+    by: 'k',
+    allowExactMatches: c.exact,
+    how: c.inner ? 'inner' : 'left',
+    ...(c.tol !== undefined ? { tolerance: c.tol } : {}),
+  };
+  return {
+    lt,
+    rt,
+    lk,
+    rk,
+    l: left(lt, lk, undefined, { ...L, k: 'dictionary' }),
+    r: right(rt, rk, rt.map((_, i) => (i % 5 === 4 ? null : i))),
+    options,
+  };
+}

@@ -11,7 +11,7 @@ import type { SchemaSpec } from '../../src/testing/schema';
 import { toColumns } from '../../src/testing/read';
 import { expectParity } from '../../src/testing/parity';
 import { ColumnTypeError, MissingColumnError, TimeOrderError } from '../../src/errors';
-import { L, asofCase, asofCaseArb, cols, joinSync, left, polarsAsof, right } from '../helpers/asof';
+import { L, asofCase, asofCaseArb, cols, joinSync, left, parityCase, parityFields, polarsAsof, right } from '../helpers/asof';
 import { fromPolars, toPolars } from '../helpers/polars';
 import { errorOf } from '../helpers/run';
 
@@ -306,35 +306,17 @@ describe('asofJoin forward and nearest', () => {
     });
 
     it('identical output for any batch split, cycle, delivery order, and live (expectParity)', async () => {
-      const arb = fc.record({
-        lt: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 8, maxLength: 30 }),
-        rt: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 8, maxLength: 30 }),
-        lk: fc.array(fc.constantFrom('a', 'b', 'c', null), { minLength: 30, maxLength: 30 }),
-        rk: fc.array(fc.constantFrom('a', 'b', 'c', null), { minLength: 30, maxLength: 30 }),
-        tol: fc.constantFrom(undefined, 0, 100),
-        exact: fc.boolean(),
-        inner: fc.boolean(),
-        direction: fc.constantFrom('forward' as const, 'nearest' as const),
-        utf8: fc.boolean(),
-      });
+      const arb = fc.record({ ...parityFields, direction: fc.constantFrom('forward' as const, 'nearest' as const), utf8: fc.boolean() });
       const cases = fc.sample(arb, { numRuns: 12, seed: 11 });
       for (const c of cases) {
-        const lt = [...c.lt].sort((x, y) => x - y);
-        const rt = [...c.rt].sort((x, y) => x - y);
-        const l = left(lt, c.lk.slice(0, lt.length), undefined, { ...L, k: 'dictionary' });
+        const { lt, rt, lk, rk, l, r: pxRight, options } = parityCase(c);
         const r = c.utf8
-          ? batch({ ts: rt, k: c.rk.slice(0, rt.length), s: rt.map((x, i) => (i % 4 === 3 ? null : `r${x}`)) }, { ts: 'timestamp[ms]', k: 'utf8', s: 'utf8' })
-          : right(rt, c.rk.slice(0, rt.length), rt.map((_, i) => (i % 5 === 4 ? null : i)));
-        const opts: AsofJoinOptions = {
-          by: 'k',
-          direction: c.direction,
-          allowExactMatches: c.exact,
-          how: c.inner ? 'inner' : 'left',
-          ...(c.tol !== undefined ? { tolerance: c.tol } : {}),
-        };
+          ? batch({ ts: rt, k: rk, s: rt.map((x, i) => (i % 4 === 3 ? null : `r${x}`)) }, { ts: 'timestamp[ms]', k: 'utf8', s: 'utf8' })
+          : pxRight;
+        const opts: AsofJoinOptions = { ...options, direction: c.direction };
         await expectParity(({ left, right }) => left.pipe(asofJoin(right, opts)), { left: l, right: r }, { runs: 10 });
         // and the rows are pandas' (the reference run, one batch per side)
-        const idx = pandasAsof(lt, c.lk.slice(0, lt.length), rt, c.rk.slice(0, rt.length), c.direction, c.tol, c.exact);
+        const idx = pandasAsof(lt, lk, rt, rk, c.direction, c.tol, c.exact);
         const got = cols(await replay(({ l, r }) => l.pipe(asofJoin(r, opts)), { l, r }));
         const values = toColumns(r)[c.utf8 ? 's' : 'px'];
         const expected = idx.map((j) => (j < 0 ? null : values[j]));

@@ -17,7 +17,7 @@ import {
   NullTimeError,
   TimeOrderError,
 } from '../../src/errors';
-import { L, R, asofCase, asofCaseArb, cols, joinSync, left, polarsAsof, right } from '../helpers/asof';
+import { L, R, asofCase, asofCaseArb, cols, joinSync, left, parityCase, parityFields, polarsAsof, right } from '../helpers/asof';
 import { errorOf } from '../helpers/run';
 
 
@@ -186,28 +186,9 @@ describe('asofJoin (backward)', () => {
   });
 
   it('identical output for any batch split, cycle, delivery order, and live (expectParity)', async () => {
-    const arb = fc.record({
-      lt: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 8, maxLength: 30 }),
-      rt: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 8, maxLength: 30 }),
-      lk: fc.array(fc.constantFrom('a', 'b', 'c', null), { minLength: 30, maxLength: 30 }),
-      rk: fc.array(fc.constantFrom('a', 'b', 'c', null), { minLength: 30, maxLength: 30 }),
-      tol: fc.constantFrom(undefined, 0, 100),
-      exact: fc.boolean(),
-      inner: fc.boolean(),
-    });
-    const cases = fc.sample(arb, { numRuns: 12, seed: 7 });
-        for (const c of cases) {
-      const lt = [...c.lt].sort((x, y) => x - y);
-      const rt = [...c.rt].sort((x, y) => x - y);
-      const l = left(lt, c.lk.slice(0, lt.length), undefined, { ...L, k: 'dictionary' });
-      const r = right(rt, c.rk.slice(0, rt.length), rt.map((_, i) => (i % 5 === 4 ? null : i)));
-      const opts: AsofJoinOptions = {
-        by: 'k',
-        allowExactMatches: c.exact,
-        how: c.inner ? 'inner' : 'left',
-        ...(c.tol !== undefined ? { tolerance: c.tol } : {}),
-      };
-      await expectParity(({ left, right }) => left.pipe(asofJoin(right, opts)), { left: l, right: r }, { runs: 12 });
+    for (const c of fc.sample(fc.record(parityFields), { numRuns: 12, seed: 7 })) {
+      const { l, r, options } = parityCase(c);
+      await expectParity(({ left, right }) => left.pipe(asofJoin(right, options)), { left: l, right: r }, { runs: 12 });
     }
   });
 
