@@ -17,7 +17,7 @@
  *   npx tsx bench/ffill.ts [quotes=20000000] [trades=5000000]
  */
 import { type Data, type RecordBatch, type Table, Type } from 'apache-arrow';
-import { from } from 'rxjs';
+import { type OperatorFunction, from } from 'rxjs';
 import { ffill } from '../operators/ffill';
 import { ema } from '../operators/ema';
 import { replay } from '../src/time/replay';
@@ -139,6 +139,19 @@ async function replayAlone(input: Table, name: string, repeats: number): Promise
   );
 }
 
+/** `op()` over `input` through replay at `cycle` ms (default 1 s): median ms, and the output of the last run. */
+async function replayOp(input: Table, name: string, op: () => OperatorFunction<RecordBatch, RecordBatch>, repeats: number, cycle?: number) {
+  let out: RecordBatch[] = [];
+  const ms = median(
+    await time(repeats, async () => {
+      const got: RecordBatch[] = [];
+      await replay((inputs) => inputs[name].pipe(op()), { [name]: input }, { ...(cycle !== undefined ? { cycle } : {}), sink: (b) => void got.push(b) });
+      out = got;
+    }),
+  );
+  return { ms, out };
+}
+
 function fmt(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(1)} M` : `${(x / 1e3).toFixed(1)} k`;
 }
@@ -157,15 +170,8 @@ async function benchQuotes(quotes: Table, n: number, repeats: number): Promise<v
   const op = () => ffill({ by: 'ticker', columns: ['bid', 'ask'] });
   let weirOut: RecordBatch[] = [];
   const weirMs = median(await time(repeats, () => void (weirOut = collect(batches, op()))));
-  let replayOut: RecordBatch[] = [];
-  const replayMs = median(
-    await time(repeats, async () => {
-      const out: RecordBatch[] = [];
-      await replay(({ quotes }) => quotes.pipe(op()), { quotes }, { sink: (b) => void out.push(b) });
-      replayOut = out;
-    }),
-  );
-  const replay60Ms = median(await time(repeats, () => replay(({ quotes }) => quotes.pipe(op()), { quotes }, { cycle: 60_000, sink: () => undefined }).then(() => undefined)));
+  const { ms: replayMs, out: replayOut } = await replayOp(quotes, 'quotes', op, repeats);
+  const { ms: replay60Ms, out: replay60Out } = await replayOp(quotes, 'quotes', op, repeats, 60_000);
   const replayOnlyMs = await replayAlone(quotes, 'quotes', repeats);
   let hand: Float64Array[][] = [];
   const handMs = median(await time(repeats, () => void (hand = handFill(batches, [names.indexOf('bid'), names.indexOf('ask')], names.indexOf('ticker'), 500).out)));
@@ -175,6 +181,7 @@ async function benchQuotes(quotes: Table, n: number, repeats: number): Promise<v
 
   const w = checksum(weirOut, ['bid', 'ask']);
   agree('ffill replay vs from(batches)', checksum(replayOut, ['bid', 'ask']), w);
+  agree('ffill replay at 60 s vs from(batches)', checksum(replay60Out, ['bid', 'ask']), w);
   agree('ffill polars', checksum(fromPolars(plOut!).batches, ['bid', 'ask']), w);
   agree('ffill hand-written', sumArrays(hand.flat()), w);
   printTable(`ffill of bid and ask by ticker: ${n} quotes, 500 tickers (~5% nulls per column)`, [
@@ -193,15 +200,8 @@ async function benchTrades(trades: Table, n: number, repeats: number): Promise<v
   const op = () => ema({ by: 'ticker', columns: { pxEma: 'price' }, alpha: 0.1, adjust: false });
   let weirOut: RecordBatch[] = [];
   const weirMs = median(await time(repeats, () => void (weirOut = collect(batches, op()))));
-  let replayOut: RecordBatch[] = [];
-  const replayMs = median(
-    await time(repeats, async () => {
-      const out: RecordBatch[] = [];
-      await replay(({ trades }) => trades.pipe(op()), { trades }, { sink: (b) => void out.push(b) });
-      replayOut = out;
-    }),
-  );
-  const replay60Ms = median(await time(repeats, () => replay(({ trades }) => trades.pipe(op()), { trades }, { cycle: 60_000, sink: () => undefined }).then(() => undefined)));
+  const { ms: replayMs, out: replayOut } = await replayOp(trades, 'trades', op, repeats);
+  const { ms: replay60Ms, out: replay60Out } = await replayOp(trades, 'trades', op, repeats, 60_000);
   const replayOnlyMs = await replayAlone(trades, 'trades', repeats);
   let hand: Float64Array[] = [];
   const handMs = median(await time(repeats, () => void (hand = handEma(batches, names.indexOf('price'), names.indexOf('ticker'), 500, 0.1))));
@@ -211,6 +211,7 @@ async function benchTrades(trades: Table, n: number, repeats: number): Promise<v
 
   const w = checksum(weirOut, ['pxEma']);
   agree('ema replay vs from(batches)', checksum(replayOut, ['pxEma']), w);
+  agree('ema replay at 60 s vs from(batches)', checksum(replay60Out, ['pxEma']), w);
   agree('ema polars', checksum(fromPolars(plOut!).batches, ['pxEma']), w);
   agree('ema hand-written', sumArrays(hand), w);
   printTable(`ema of price by ticker (alpha 0.1, adjust false): ${n} trades, 500 tickers`, [
