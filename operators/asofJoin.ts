@@ -1,5 +1,5 @@
 import type { Observable, OperatorFunction } from 'rxjs';
-import { type Data, Field, type RecordBatch, Schema } from 'apache-arrow';
+import { type Data, Field, type RecordBatch, Schema, Type } from 'apache-arrow';
 import { InvalidOptionError, MissingColumnError } from '../src/errors';
 import { StreamValidator } from '../src/batch/validate';
 import { recordBatch, sliceBatch, structData } from '../src/batch/build';
@@ -19,6 +19,7 @@ import { type KeyedSource, keyedRight } from './internal/keyed-store';
 import { TimeBuffer, type TimedRows } from './internal/time-buffer';
 import { AsofHeld } from './internal/asof-pending';
 import { AsofState } from './internal/asof-state';
+import { type FfillPlan, ffillPlanOf } from './internal/fusion';
 
 export interface AsofJoinOptions {
   /** The time column of both sides. Default: the run's time column (`'ts'` outside a run). */
@@ -178,6 +179,20 @@ interface RightPlan {
  * key space (`runKeyDictionary`): a key column encoded by an operator upstream (an
  * `ffill` of the right side) is copied, not encoded again, and the per-key state is sized
  * by the keys the run has seen under those columns.
+ *
+ * **Fusion with `ffill`**: when `right` is the Observable returned by
+ * `source.pipe(ffill({ by, columns }))` itself (not shared, mapped or otherwise piped
+ * after it), the direction is backward, ffill's keys are the join's right keys (in any
+ * order), ffill has neither `limit` nor `expireAfter` and its time column is the join's
+ * right time column, the join subscribes to `source` and does the fill in its per-key state:
+ * a null right value of a filled column leaves its key's value as it is, so each left row
+ * gets its key's last valid value at or before the matched row, exactly what it gets from
+ * the filled rows; the filled columns are never built. This holds when the selected right
+ * columns are fixed-width with one element per row and not dictionaries (or ffill fills
+ * none of them); otherwise ffill runs inside the join, batch by batch, as it would have
+ * run before it. Output, errors about ffill's columns and key expiry are unchanged; only a
+ * time-order or null-time error of the right input names the input `'right'` instead of
+ * ffill's `'source'`.
  */
 export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: AsofJoinOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
   const [rightStream, joinOptions] = keyedRight(right, options);
@@ -188,6 +203,13 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
     const leftOn = p.leftOn ?? on;
     const rightOn = p.rightOn ?? on;
     const names = ['left', 'right'] as const;
+    // fusion with an ffill of the right side: decided here on the options, settled on the
+    // first right batch's schema (`settleFusion`): the fill done by the state (`fillFlags`)
+    // or, where that cannot give ffill's result, by ffill itself run inline (`inlineFill`)
+    const ff = p.direction === 'backward' ? ffillPlanOf(rightStream) : undefined;
+    const fusing = ff !== undefined && ff.plain && ff.by.length > 0 && sameColumns(ff.by, p.rightBy) && (ff.on ?? run?.time ?? 'ts') === rightOn ? ff : undefined;
+    let fillFlags: boolean[] | undefined;
+    let inlineFill: { next(batch: RecordBatch): RecordBatch } | undefined;
     const validators = [new StreamValidator(names[0], leftOn), new StreamValidator(names[1], rightOn)];
     const buffers = [new TimeBuffer(validators[0]), new TimeBuffer(validators[1])];
     // the key space: the run's shared one for these key columns when inside a run (output
@@ -507,11 +529,45 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       }
     };
 
+    /**
+     * On the first right batch of a fused ffill: the state fills the selected columns that
+     * ffill fills (`fillFlags`) when the fused backward walk handles every release (every
+     * selected column fixed-width, one element per row, not a dictionary, so the state
+     * never falls back to batches), or when ffill fills none of them; otherwise ffill runs
+     * inline (also when the schema is wrong: its errors, then the join's, come as they would
+     * without fusion).
+     */
+    const settleFusion = (fusion: FfillPlan, batch: RecordBatch) => {
+      const schema = batch.schema;
+      const all = schema.fields.map((f) => f.name);
+      const timeIndex = all.indexOf(rightOn);
+      const keyIndices = p.rightBy.map((k) => all.indexOf(k));
+      if (timeIndex >= 0 && keyIndices.every((j) => j >= 0)) {
+        try {
+          const filled = new Set(fusion.fillIndices(schema, timeIndex, keyIndices));
+          const plan = planRight(batch, p, rightOn);
+          const flags = plan.indices.map((j) => filled.has(j));
+          const walked = () => AsofState.create(plan.empty)?.fusable === true && plan.schema.fields.every((f) => f.type.typeId !== Type.Dictionary);
+          if (!flags.includes(true) || walked()) {
+            fillFlags = flags;
+            return;
+          }
+        } catch {
+          // reported by the inline ffill, or by the join itself, as without fusion
+        }
+      }
+      inlineFill = fusion.runner(run);
+    };
+
     const outputSchemaFor = (plan: RightPlan): Schema =>
       (outSchema ??= buildOutputSchema(validators[0].schema!, plan.schema, p.suffix));
 
     const onBatch = (side: 0 | 1, batch: RecordBatch) => {
       try {
+        if (side === 1 && fusing) {
+          if (fillFlags === undefined && inlineFill === undefined) settleFusion(fusing, batch);
+          if (inlineFill) batch = inlineFill.next(batch);
+        }
         const v = validators[side];
         const rowBase = v.rows;
         const first = v.schema === undefined;
@@ -521,6 +577,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
           else {
             rightPlan = planRight(batch, p, rightOn);
             fast = AsofState.create(rightPlan.empty);
+            if (fast && fillFlags?.includes(true)) fast.fillNulls(fillFlags);
             if (p.direction !== 'backward') held = new AsofHeld(rightPlan.empty);
           }
         }
@@ -568,7 +625,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       if (gate.allComplete && !subscriber.closed) subscriber.complete();
     };
 
-    const teardown = subscribeSides(subscriber, source, rightStream, gate, onBatch, onComplete);
+    const teardown = subscribeSides(subscriber, source, fusing ? fusing.source : rightStream, gate, onBatch, onComplete);
     // forward and nearest inside a run: flush once per instant, after the gate's release
     const unlisten = p.direction !== 'backward' ? run?.progress.register(flushHeld) : undefined;
     return () => {
@@ -632,6 +689,11 @@ function parseOptions(o: AsofJoinOptions): Parsed {
     late,
     direction,
   };
+}
+
+/** Whether two lists of key columns hold the same columns (in any order: the same groups). */
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c) => b.includes(c));
 }
 
 function checkColumns(schema: Schema, columns: readonly string[], input: string): void {

@@ -62,7 +62,7 @@ export class AsofState {
   private dst = EMPTY;
   private src = EMPTY;
   /** The fused walk when every column has one element per row, else `undefined`. */
-  private readonly fused: AsofBackwardColumns | undefined;
+  private fused: AsofBackwardColumns | undefined;
   /** Its per-column arrays (reused: updated in place before each walk). */
   private readonly arrays: AsofColumnArrays[];
   private readonly nulls: Int32Array;
@@ -83,6 +83,19 @@ export class AsofState {
     }));
     this.nulls = new Int32Array(columns.length);
     this.outNulls = new Int32Array(columns.length);
+  }
+
+  /**
+   * From now on, a null right row of column `j` with `fill[j]` leaves the key's value as
+   * it is (see `asofBackwardColumns`' `fillNulls`): the state of the right rows
+   * forward-filled per key. Only for the fused walk (`fusable`), before the first walk.
+   */
+  fillNulls(fill: readonly boolean[]): void {
+    if (this.fused === undefined) throw new Error('AsofState.fillNulls: the state is not fusable');
+    this.fused = asofBackwardColumns(
+      this.columns.map((c) => c.ctor),
+      fill,
+    );
   }
 
   /** Whether `begin`/`walkPart`/`finish` can be used (every column has one element per row). */

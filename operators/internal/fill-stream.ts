@@ -14,7 +14,7 @@ import { InvalidOptionError, MissingColumnError } from '../../src/errors';
 import { StreamValidator } from '../../src/batch/validate';
 import type { TimeColumn } from '../../src/batch/time';
 import type { DurationLike } from '../../src/time/duration';
-import { currentRun } from '../../src/time/run';
+import { type RunContext, currentRun } from '../../src/time/run';
 import { operate } from './operate';
 import type { KeyedArrays } from './keyed';
 import { KeyedStore } from './keyed-store';
@@ -116,32 +116,12 @@ export function keyedBatches(
   expiry: ExpiryOptions = {},
 ): OperatorFunction<RecordBatch, RecordBatch> {
   return operate<RecordBatch, RecordBatch>((source, subscriber) => {
-    const run = currentRun();
-    const validator = new StreamValidator(SOURCE, on ?? run?.time ?? 'ts');
-    // inside a run, the run's key dictionary for `by` (not with expireAfter): a key column passed down a chain is encoded once
-    const store = new KeyedStore(by, { input: SOURCE, ...expiry, run });
-    let worker: KeyedWorker | undefined;
-    // one object per subscription, rewritten for each batch (workers do not keep it)
-    const k: { -readonly [P in keyof KeyedBatch]: KeyedBatch[P] } = { batch: undefined as unknown as RecordBatch, times: EMPTY_TIMES, codes: EMPTY_CODES, slots: 0, rowBase: 0 };
+    const runner = new KeyedRunner(on, by, setup, expiry, currentRun());
     return source.subscribe({
       next(batch) {
         let out: RecordBatch;
         try {
-          const rowBase = validator.rows;
-          const times = validator.check(batch);
-          if (worker === undefined) {
-            const schema = validator.schema!;
-            store.bind(schema);
-            worker = setup({ schema, time: validator.time!, keyIndices: store.keyEncoder ? store.keyEncoder.indices : [] });
-            store.register(worker.state);
-          }
-          k.batch = batch;
-          k.times = times;
-          k.codes = store.encodeCodes(batch, times);
-          k.slots = store.slotCount;
-          k.rowBase = rowBase;
-          out = worker.apply(k);
-          store.endBatch();
+          out = runner.next(batch);
         } catch (e) {
           subscriber.error(e);
           return;
@@ -152,4 +132,51 @@ export function keyedBatches(
       complete: () => subscriber.complete(),
     });
   });
+}
+
+/**
+ * One subscription's body of a single-input keyed operator (see `keyedBatches`), batch by
+ * batch: `next` checks a batch, encodes its keys, maps it through the worker (built on the
+ * first batch) and returns the result, or throws the operator's error. Also run inline by
+ * an operator that takes over another's input (`asofJoin` running an `ffill` of its right
+ * side it could not fuse).
+ */
+export class KeyedRunner {
+  private readonly validator: StreamValidator;
+  private readonly store: KeyedStore;
+  private worker: KeyedWorker | undefined;
+  // one object per subscription, rewritten for each batch (workers do not keep it)
+  private readonly k: { -readonly [P in keyof KeyedBatch]: KeyedBatch[P] } = { batch: undefined as unknown as RecordBatch, times: EMPTY_TIMES, codes: EMPTY_CODES, slots: 0, rowBase: 0 };
+
+  constructor(
+    on: string | undefined,
+    by: readonly string[],
+    private readonly setup: (s: KeyedSchema) => KeyedWorker,
+    expiry: ExpiryOptions,
+    run: RunContext | undefined,
+  ) {
+    this.validator = new StreamValidator(SOURCE, on ?? run?.time ?? 'ts');
+    // inside a run, the run's key dictionary for `by` (not with expireAfter): a key column passed down a chain is encoded once
+    this.store = new KeyedStore(by, { input: SOURCE, ...expiry, run });
+  }
+
+  next(batch: RecordBatch): RecordBatch {
+    const { validator, store, k } = this;
+    const rowBase = validator.rows;
+    const times = validator.check(batch);
+    if (this.worker === undefined) {
+      const schema = validator.schema!;
+      store.bind(schema);
+      this.worker = this.setup({ schema, time: validator.time!, keyIndices: store.keyEncoder ? store.keyEncoder.indices : [] });
+      store.register(this.worker.state);
+    }
+    k.batch = batch;
+    k.times = times;
+    k.codes = store.encodeCodes(batch, times);
+    k.slots = store.slotCount;
+    k.rowBase = rowBase;
+    const out = this.worker.apply(k);
+    store.endBatch();
+    return out;
+  }
 }

@@ -575,24 +575,32 @@ export type AsofBackwardColumns = (
 
 const FUSED_LOOPS = new Map<string, AsofBackwardColumns>();
 
-/** The fused backward loop for right columns of these typed-array classes (in order). */
-export function asofBackwardColumns(classes: readonly { name: string }[]): AsofBackwardColumns {
-  const key = classes.map((c) => c.name).join(',');
+/**
+ * The fused backward loop for right columns of these typed-array classes (in order).
+ * `fillNulls[k]` (default false): column `k`'s null right rows leave its state alone, so
+ * the state holds each key's last *valid* value (a null only before the key's first one):
+ * the join of the right rows forward-filled per key, as `ffill` (no limit) by the join's
+ * keys would fill them, without filling them (see `asofJoin`'s fusion with `ffill`).
+ */
+export function asofBackwardColumns(classes: readonly { name: string }[], fillNulls: readonly boolean[] = []): AsofBackwardColumns {
+  const flags = classes.map((_, k) => fillNulls[k] === true);
+  const key = classes.map((c, k) => c.name + (flags[k] ? '+fill' : '')).join(',');
   let fn = FUSED_LOOPS.get(key);
   if (fn === undefined) {
-    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'cuts', 'latest', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', 'outOffset', fusedSource(classes.length)) as AsofBackwardColumns;
+    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'cuts', 'latest', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', 'outOffset', fusedSource(flags)) as AsofBackwardColumns;
     FUSED_LOOPS.set(key, fn);
   }
   return fn;
 }
 
 /**
- * The source of the fused loop for `w` columns (unrolled: each column's arrays in locals).
+ * The source of the fused loop for `fillNulls.length` columns (unrolled: each column's
+ * arrays in locals).
  * The 64-bit time comparisons stay in `asofCuts` (a lean loop; with every column's arrays
  * live in the same loop they run much slower), except the tolerance check.
  */
-function fusedSource(w: number): string {
-  const cols = [...Array(w).keys()];
+function fusedSource(fillNulls: readonly boolean[]): string {
+  const cols = [...Array(fillNulls.length).keys()];
   const each = (f: (k: number) => string) => cols.map(f).join('\n');
   const bit = (k: number, row: string) =>
     `(RB${k} === null || ((RB${k}[(RO${k} + ${row}) >> 3] >> ((RO${k} + ${row}) & 7)) & 1) !== 0)`;
@@ -600,7 +608,11 @@ function fusedSource(w: number): string {
 ${indent}if (c >= 0) {
 ${indent}  latest[c] = c;
 ${indent}  if (checkTolerance) latestTime[c] = rt[j];
-${each((k) => `${indent}  S${k}[c] = R${k}[j];\n${indent}  SV${k}[c] = ${bit(k, 'j')} ? 1 : 0;`)}
+${each((k) =>
+  fillNulls[k]
+    ? `${indent}  if (${bit(k, 'j')}) {\n${indent}    S${k}[c] = R${k}[j];\n${indent}    SV${k}[c] = 1;\n${indent}  }`
+    : `${indent}  S${k}[c] = R${k}[j];\n${indent}  SV${k}[c] = ${bit(k, 'j')} ? 1 : 0;`,
+)}
 ${indent}}`;
   return `"use strict";
 ${each((k) => `const c${k} = columns[${k}]; const S${k} = c${k}.state, SV${k} = c${k}.stateValid, R${k} = c${k}.right, RB${k} = c${k}.rightBits, RO${k} = c${k}.rightOffset, O${k} = c${k}.out, OB${k} = c${k}.outBits; let N${k} = 0;`)}

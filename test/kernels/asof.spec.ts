@@ -93,12 +93,13 @@ describe('asofBackwardColumns', () => {
    * Runs the fused loop over two columns (Float64 with a validity bitmap read at `offset`,
    * Int32 without one), from a state of `keys` codes, in releases cut at `splits` (left and
    * right row counts per release), and returns the outputs of all releases concatenated.
+   * With `fill`, the Float64 column's null right rows leave its state alone (`fillNulls`).
    */
   function fused(
     lt: number[], lc: number[], rt: number[], rc: number[], rv: (number | null)[], keys: number,
-    tolerance: bigint, exact: boolean, releases: [number, number][], offset: number,
+    tolerance: bigint, exact: boolean, releases: [number, number][], offset: number, fill = false,
   ) {
-    const loop = asofBackwardColumns([Float64Array, Int32Array]);
+    const loop = asofBackwardColumns([Float64Array, Int32Array], [fill, false]);
     const latest = new Int32Array(keys).fill(-1);
     const latestTime = new BigInt64Array(keys);
     const state = [new Float64Array(keys), new Int32Array(keys)];
@@ -162,7 +163,7 @@ describe('asofBackwardColumns', () => {
     const codes = fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 30, maxLength: 30 });
     const values = fc.array(fc.option(fc.integer({ min: -50, max: 50 })), { minLength: 30, maxLength: 30 });
     fc.assert(
-      fc.property(sorted, sorted, codes, codes, values, fc.option(fc.integer({ min: 0, max: 5 })), fc.boolean(), fc.array(fc.nat(30)), fc.nat(7), (lt, rt, lcAll, rcAll, vAll, tol, exact, cutsAt, offset) => {
+      fc.property(sorted, sorted, codes, codes, values, fc.option(fc.integer({ min: 0, max: 5 })), fc.boolean(), fc.array(fc.nat(30)), fc.nat(7), fc.boolean(), (lt, rt, lcAll, rcAll, vAll, tol, exact, cutsAt, offset, fill) => {
         const lc = lcAll.slice(0, lt.length);
         const rc = rcAll.slice(0, rt.length);
         const rv = vAll.slice(0, rt.length);
@@ -180,10 +181,15 @@ describe('asofBackwardColumns', () => {
           l = l2;
           r = r2;
         }
-        const got = fused(lt, lc, rt, rc, rv, 4, tol === null ? NO_TOLERANCE : BigInt(tol), exact, releases, offset);
+        const got = fused(lt, lc, rt, rc, rv, 4, tol === null ? NO_TOLERANCE : BigInt(tol), exact, releases, offset, fill);
         const ref = reference(lt, lc, rt, rc, tol ?? undefined, exact);
+        // filled: the last valid value of the matched row's key up to that row (null before the first)
+        const filled = (m: number) => {
+          for (let j = m; j >= 0; j--) if (rc[j] === rc[m] && rv[j] !== null) return rv[j];
+          return null;
+        };
         expect(got.match).toEqual(ref.map((m) => (m >= 0 ? 1 : -1)));
-        expect(got.a).toEqual(ref.map((m) => (m >= 0 ? rv[m] : null)));
+        expect(got.a).toEqual(ref.map((m) => (m < 0 ? null : fill ? filled(m) : rv[m])));
         expect(got.b).toEqual(ref.map((m) => (m >= 0 ? 100 + m : null)));
       }),
       { numRuns: 300 },
