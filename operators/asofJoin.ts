@@ -320,7 +320,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
         fast.begin(nl);
         const lt = l ? l.times : EMPTY_TIMES;
         const rt = r ? r.times : EMPTY_TIMES;
-        fast.walkPart(lt, lCodes ?? EMPTY_CODES, nl, rt, rCodes ?? EMPTY_CODES, nr, latest, latestTime, p.tolerance, p.allowExact, match, projected, 0);
+        fast.walkPart(lt, lCodes ?? EMPTY_CODES, nl, rt, rCodes ?? EMPTY_CODES, nr, latestTime, p.tolerance, p.allowExact, match, projected, 0);
         return nl > 0 ? fast.finish(nl) : undefined;
       }
       const changed = asofBackward(
@@ -396,7 +396,6 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
           piece.times,
           rc,
           piece.times.length,
-          latest,
           latestTime,
           p.tolerance,
           p.allowExact,

@@ -14,6 +14,8 @@ import {
   type AsofBackwardColumns,
   type AsofColumnArrays,
   asofBackwardColumns,
+  HAS_ROW,
+  MASK_COLUMNS,
   asofCuts,
   asofValidity,
   latestChanges,
@@ -68,6 +70,13 @@ export class AsofState {
   private readonly nulls: Int32Array;
   private readonly outNulls: Int32Array;
   private cuts = EMPTY;
+  /**
+   * The fused walk's mask byte per key code (`HAS_ROW`: the key has a latest right row;
+   * bit `k < MASK_COLUMNS`: column `k`'s value is valid; later columns use their `valid`).
+   */
+  private mask = new Uint8Array(0);
+  /** Whether the fused walk ran (the state then lives in `mask`, not in `latest` and the first columns' `valid`). */
+  private walked = false;
 
   private constructor(columns: StateColumn[]) {
     this.columns = columns;
@@ -138,7 +147,6 @@ export class AsofState {
     rt: BigInt64Array,
     rc: Int32Array,
     nr: number,
-    latest: Int32Array,
     latestTime: BigInt64Array,
     tolerance: bigint,
     allowExact: boolean,
@@ -166,7 +174,8 @@ export class AsofState {
         a.rightOffset = 0;
       }
     }
-    this.fused!(lt, lc, nl, rt, rc, nr, this.cuts, latest, latestTime, tolerance, match, arrays, this.nulls, outOffset);
+    this.walked = true;
+    this.fused!(lt, lc, nl, rt, rc, nr, this.cuts, this.mask, latestTime, tolerance, match, arrays, this.nulls, outOffset);
     for (let j = 0; j < arrays.length; j++) this.outNulls[j] += this.nulls[j];
   }
 
@@ -220,6 +229,9 @@ export class AsofState {
       valid.set(col.valid);
       col.valid = valid;
     }
+    const mask = new Uint8Array(cap);
+    mask.set(this.mask);
+    this.mask = mask;
     this.capacity = cap;
     this.dst = new Int32Array(cap);
     this.src = new Int32Array(cap);
@@ -286,6 +298,14 @@ export class AsofState {
    */
   toBatch(schema: Schema, size: number, latest: Int32Array): RecordBatch {
     this.grow(size);
+    if (this.walked) {
+      // the fused walk kept the state in the mask bytes: back to `latest` and `valid`
+      const mask = this.mask;
+      for (let c = 0; c < size; c++) latest[c] = (mask[c] & HAS_ROW) !== 0 ? c : -1;
+      this.columns.forEach((col, k) => {
+        if (k < MASK_COLUMNS) for (let c = 0; c < size; c++) col.valid[c] = (mask[c] >> k) & 1;
+      });
+    }
     const children = this.columns.map((col) => {
       const bitmap = new Uint8Array(bitmapBytes(size));
       let nulls = 0;

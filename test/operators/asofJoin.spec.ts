@@ -17,6 +17,7 @@ import {
   NullTimeError,
   TimeOrderError,
 } from '../../src/errors';
+import type { SchemaSpec } from '../../src/testing/schema';
 import { L, R, asofCase, asofCaseArb, cols, joinSync, left, parityCase, parityFields, polarsAsof, right } from '../helpers/asof';
 import { errorOf } from '../helpers/run';
 
@@ -222,6 +223,26 @@ describe('asofJoin (backward)', () => {
       const e = await replay(({ l, r }) => l.pipe(asofJoin(r.pipe(ffill({ by: 'k', columns: ['px'] })), { by: 'k' })), { l: left([1], ['a']), r }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(ColumnTypeError);
       expect(e).toMatchObject({ input: 'right', column: 'k' });
+    });
+
+    it('a right batch with another dictionary after the fused walk: the state moves to a batch with its rows and nulls intact', () => {
+      const RD: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', px: 'float64', d: 'dictionary' };
+      const r = [
+        batch({ ts: [1, 2, 3], k: ['a', 'b', 'c'], px: [1, null, 3], d: ['N', 'Q', null] }, RD),
+        batch({ ts: [5], k: ['a'], px: [5], d: ['Z'] }, RD), // another dictionary: the generic path takes over
+      ];
+      const l = [left([4, 4, 4, 4], ['a', 'b', 'c', 'e']), left([6, 6, 6, 6], ['a', 'b', 'c', 'e'])];
+      for (const how of ['left', 'inner'] as const) {
+        const got = cols(joinSync(l, r, { by: 'k', how }));
+        if (how === 'left') {
+          expect(got.px).toEqual([1, null, 3, null, 5, null, 3, null]);
+          expect(got.d).toEqual(['N', 'Q', null, null, 'Z', 'Q', null, null]);
+        } else {
+          // b and c have a latest row (with null values): matched; e has none
+          expect(got.k).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+          expect(got.px).toEqual([1, null, 3, 5, null, 3]);
+        }
+      }
     });
 
     it('right rows released as several batches (no concatenation) give what one batch gives, at piece boundaries too', async () => {
