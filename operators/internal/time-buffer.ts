@@ -1,6 +1,7 @@
 /**
  * Buffered rows of one input of a multi-input operator, waiting for the progress gate.
  */
+import { allocArray } from '../../src/kernels/gather';
 import type { RecordBatch } from 'apache-arrow';
 import { concatBatches } from '../../src/batch/concat';
 import { MAX_TIME } from '../../src/batch/time';
@@ -61,9 +62,9 @@ export class TimeBuffer {
     if (pieces.length <= 1) return pieces[0];
     let n = 0;
     for (const p of pieces) n += p.times.length;
-    const times = new BigInt64Array(n);
+    const times = allocArray(BigInt64Array, n);
     const withCodes = pieces.every((p) => p.codes !== undefined);
-    const codes = withCodes ? new Int32Array(n) : undefined;
+    const codes = withCodes ? allocArray(Int32Array, n) : undefined;
     let o = 0;
     for (const p of pieces) {
       times.set(p.times, o);

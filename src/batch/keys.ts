@@ -48,6 +48,7 @@ import {
   newTranslation,
 } from '../kernels/keys';
 import { decodeUtf8 } from '../kernels/utf8';
+import { allocArray } from '../kernels/gather';
 import { newData } from './take';
 
 export { NULL_CODE } from '../kernels/keys';
@@ -553,7 +554,8 @@ export class KeyEncoder {
   /** `encode` over the key columns' `Data` directly (in the order of `columns`). */
   encodeData(columns: readonly Data[], n: number, out?: Int32Array): Int32Array {
     const reused = out !== undefined && out.length >= n;
-    const codes = reused ? out.subarray(0, n) : new Int32Array(n);
+    // (a new array from the small-array slab: a plain `new Int32Array(n)` costs ~0.6 µs at a few hundred rows)
+    const codes = reused ? out.subarray(0, n) : allocArray(Int32Array, n);
     if (n === 0) return codes;
     const cache = this.dictionary._cache!;
     const cached = cache.find(columns, n);

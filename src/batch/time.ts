@@ -12,6 +12,7 @@
  * the stored value is UTC either way), `Date` (day or millisecond), and `Int64` /
  * `Float64` epoch milliseconds (a fractional Float64 is rounded to the nearest ns).
  */
+import { allocArray } from '../kernels/gather';
 import { type Data, type DataType, type Field, type Schema, Type, TimeUnit, DateUnit } from 'apache-arrow';
 import { ColumnTypeError, MissingColumnError, NullTimeError } from '../errors';
 
@@ -123,19 +124,19 @@ export function timeValuesNs(
     const values = (data.values as BigInt64Array).subarray(0, n);
     const k = encoding.nsPerUnit;
     if (k === 1n) return values;
-    const out = new BigInt64Array(n);
+    const out = allocArray(BigInt64Array, n);
     for (let i = 0; i < n; i++) out[i] = values[i] * k;
     return out;
   }
   if (encoding.kind === 'int32') {
     const values = data.values as Int32Array;
     const k = encoding.nsPerUnit;
-    const out = new BigInt64Array(n);
+    const out = allocArray(BigInt64Array, n);
     for (let i = 0; i < n; i++) out[i] = BigInt(values[i]) * k;
     return out;
   }
   const values = data.values as Float64Array;
-  const out = new BigInt64Array(n);
+  const out = allocArray(BigInt64Array, n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) {
