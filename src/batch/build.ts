@@ -90,13 +90,23 @@ const NO_NULLS = new Uint8Array(0);
  * guarantees one child per field, each of `length` rows and of its field's type. Use with
  * `recordBatch` on per-batch hot paths.
  */
+/**
+ * One empty, frozen list shared as the `children` of leaf `Data` and the `variadicBuffers`
+ * of every `Data` built here: the `Data` constructor would otherwise allocate two empty
+ * arrays per column of every batch (objects that live as long as the batch, and that the
+ * garbage collector copies when output is kept). apache-arrow reads these lists and
+ * copies them before changing them; frozen, a write would throw rather than corrupt
+ * every column sharing it.
+ */
+export const NO_DATA: Data[] = Object.freeze([]) as unknown as Data[];
+
 export function structData(schema: Schema, children: Data[], length: number): Data<Struct> {
   let type = STRUCT_TYPES.get(schema);
   if (type === undefined) {
     type = new Struct(schema.fields as Field[]);
     STRUCT_TYPES.set(schema, type);
   }
-  return new Data(type, 0, length, 0, [undefined, undefined, NO_NULLS] as never, children);
+  return new Data(type, 0, length, 0, [undefined, undefined, NO_NULLS] as never, children, undefined, NO_DATA as never);
 }
 
 /**
@@ -126,7 +136,7 @@ export function fixedData<T extends DataType>(
     // the Data constructor directly: what makeData builds for these types, without its
     // per-call visitor dispatch (about a microsecond, per column of every output batch)
     const nulls = hasNulls ? (nullCount ?? countNulls(nullBitmap, 0, length)) : 0;
-    return new Data(type, 0, length, nulls, [undefined, values, nulls > 0 ? nullBitmap : NO_NULLS] as never);
+    return new Data(type, 0, length, nulls, [undefined, values, nulls > 0 ? nullBitmap : NO_NULLS] as never, NO_DATA, undefined, NO_DATA as never);
   }
   const props: Record<string, unknown> = { type, data: values, length };
   if (hasNulls) {

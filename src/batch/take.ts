@@ -22,7 +22,7 @@ import {
   makeMultiGather,
   validityOfIndices,
 } from '../kernels/gather';
-import { recordBatch, structData } from './build';
+import { NO_DATA, recordBatch, structData } from './build';
 
 export type { Indices } from '../kernels/gather';
 
@@ -49,7 +49,7 @@ export function newData<T extends DataType>(
   dictionary?: Vector,
 ): Data<T> {
   const buffers = [valueOffsets, values, nullCount > 0 && nullBitmap ? nullBitmap : EMPTY_BITMAP, undefined];
-  return new Data(type, 0, length, nullCount > 0 ? nullCount : 0, buffers as never, children ?? [], dictionary);
+  return new Data(type, 0, length, nullCount > 0 ? nullCount : 0, buffers as never, children ?? NO_DATA, dictionary, NO_DATA as never);
 }
 
 /** Whether a type id stores one fixed-width value (times `stride` elements) per row in `values`. */
