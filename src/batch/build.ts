@@ -64,18 +64,40 @@ const FAST_BATCHES = (() => {
 })();
 
 /**
+ * The batch metadata of every batch weir builds without metadata of its own: one empty map
+ * shared by all of them (a `Map` per batch is two objects that live as long as the batch;
+ * apache-arrow itself shares a batch's map with its slices). Read-only: `set`, `delete`
+ * and `clear` throw instead of changing the metadata of every such batch at once.
+ */
+class SharedEmptyMetadata extends Map<string, string> {
+  override set(): this {
+    throw new TypeError('weir: this record batch has no metadata of its own (a shared, read-only empty map): build a new RecordBatch with a Map to attach metadata');
+  }
+  override delete(): boolean {
+    return this.set() as never;
+  }
+  override clear(): void {
+    this.set();
+  }
+}
+
+/** The shared, read-only empty batch metadata (see `SharedEmptyMetadata`). */
+export const NO_METADATA: Map<string, string> = new SharedEmptyMetadata();
+
+/**
  * A `RecordBatch` over a struct `Data` whose children already match `schema` (same count,
  * same lengths, same types): keeps `schema` as the very same object (apache-arrow's
  * constructor rebuilds the schema on every call, which costs microseconds per batch and
- * makes every batch's schema a new object). Falls back to the constructor if the
- * installed apache-arrow lays out record batches differently.
+ * makes every batch's schema a new object). Without `metadata`, the batch gets the shared
+ * read-only empty map `NO_METADATA`. Falls back to the constructor if the installed
+ * apache-arrow lays out record batches differently.
  */
 export function recordBatch(schema: Schema, data: Data<Struct>, metadata?: Map<string, string>): RecordBatch {
-  if (!FAST_BATCHES) return new RecordBatch(schema, data, metadata);
+  if (!FAST_BATCHES) return new RecordBatch(schema, data, metadata ?? NO_METADATA);
   const b = Object.create(RecordBatch.prototype) as { schema: Schema; data: Data<Struct>; _metadata: Map<string, string> };
   b.schema = schema;
   b.data = data;
-  b._metadata = metadata ?? new Map();
+  b._metadata = metadata ?? NO_METADATA;
   return b as unknown as RecordBatch;
 }
 
