@@ -182,9 +182,10 @@ interface RightPlan {
  *
  * **Fusion with `ffill`**: when `right` is the Observable returned by
  * `source.pipe(ffill({ by, columns }))` itself (not shared, mapped or otherwise piped
- * after it), the direction is backward, ffill's keys are the join's right keys (in any
- * order), ffill has neither `limit` nor `expireAfter` and its time column is the join's
- * right time column, the join subscribes to `source` and does the fill in its per-key state:
+ * after it), the direction is backward, `late` is not `'drop'` (ffill would have taken a
+ * dropped row into its state), ffill's keys are the join's right keys (in any order), ffill
+ * has neither `limit` nor `expireAfter` and its time column is the join's right time
+ * column, the join subscribes to `source` and does the fill in its per-key state:
  * a null right value of a filled column leaves its key's value as it is, so each left row
  * gets its key's last valid value at or before the matched row, exactly what it gets from
  * the filled rows; the filled columns are never built. This holds when the selected right
@@ -206,7 +207,8 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
     // fusion with an ffill of the right side: decided here on the options, settled on the
     // first right batch's schema (`settleFusion`): the fill done by the state (`fillFlags`)
     // or, where that cannot give ffill's result, by ffill itself run inline (`inlineFill`)
-    const ff = p.direction === 'backward' ? ffillPlanOf(rightStream) : undefined;
+    // (not with `late: 'drop'`: a dropped late right row would still have updated ffill's state)
+    const ff = p.direction === 'backward' && p.late !== 'drop' ? ffillPlanOf(rightStream) : undefined;
     const fusing = ff !== undefined && ff.plain && ff.by.length > 0 && sameColumns(ff.by, p.rightBy) && (ff.on ?? run?.time ?? 'ts') === rightOn ? ff : undefined;
     let fillFlags: boolean[] | undefined;
     let inlineFill: { next(batch: RecordBatch): RecordBatch } | undefined;

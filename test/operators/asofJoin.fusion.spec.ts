@@ -92,6 +92,7 @@ describe('asofJoin of an ffill of its right side', () => {
       [{ by: ['k', 'n'] }, { columns: ['bid'] }, 'other keys'],
       [{ by: 'k', on: 'ts' }, { columns: ['bid'], on: 'ts', direction: 'forward' }, 'forward'],
       [{ by: 'k', on: 'ts' }, { columns: ['bid'], direction: 'nearest' }, 'nearest'],
+      [{ by: 'k' }, { columns: ['bid'], late: 'drop' }, "late: 'drop'"],
     ];
     for (const [fo, jo, what] of cases) {
       const calls = countFfill();
