@@ -175,7 +175,9 @@ interface RightPlan {
  * add a second walk (O(left + right rows + resolved rows), O(log held) per row with a
  * deadline), a gather of the emitted rows' right columns from the stored right rows, and,
  * while rows are held and right rows arrived above the frontier (left input behind), a
- * scan of those rows per release. Inside a run the key codes come from the run's shared
+ * scan of those rows per release. Right keys in one Dictionary column (Int32 indices, no
+ * null keys) whose entries all have codes are not encoded: the fused walk reads their
+ * codes through the dictionary's translation table. Inside a run the key codes come from the run's shared
  * key space (`runKeyDictionary`): a key column encoded by an operator upstream (an
  * `ffill` of the right side) is copied, not encoded again, and the per-key state is sized
  * by the keys the run has seen under those columns.
@@ -293,8 +295,26 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
     };
 
     /**
+     * The key codes of right rows for a walk: their codes when encoded on arrival; for the
+     * fused backward walk (`fused`), else their dictionary indices with the translation
+     * table when the key column allows it (`KeyEncoder.translation`: no encoding pass);
+     * otherwise encoded now. Returns the codes (or indices) and the table (or `null`).
+     */
+    const rightCodes = (rows: TimedRows, fused: boolean): [Int32Array, Int32Array | null] => {
+      if (rows.codes) return [rows.codes, null];
+      if (fused && rightKeys) {
+        const table = rightKeys.translation(rows.batch);
+        if (table !== null) return [rightKeys.keyIndices(rows.batch), table];
+      }
+      return [codesOf(1, rightKeys, rows.batch), null];
+    };
+
+    /**
      * The backward walk over released rows `l` and `r`: sets `match` for `l`, returns the
      * right columns of `l`'s matches (`undefined` without left rows), and updates the state.
+     * `rCodes`: the right rows' key codes, or with `rXlat` their dictionary indices and
+     * translation table (see `rightCodes`; codes are computed here then if the fused walk
+     * does not run). Codes must be computed before `size` is read: encoding adds keys.
      */
     const walkBackward = (
       l: TimedRows | undefined,
@@ -303,6 +323,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       rCodes: Int32Array | undefined,
       plan: RightPlan,
       size: number,
+      rXlat: Int32Array | null = null,
     ): readonly Data[] | undefined => {
       grow(size);
       const nl = l ? l.times.length : 0;
@@ -322,7 +343,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
         fast.begin(nl);
         const lt = l ? l.times : EMPTY_TIMES;
         const rt = r ? r.times : EMPTY_TIMES;
-        fast.walkPart(lt, lCodes ?? EMPTY_CODES, nl, rt, rCodes ?? EMPTY_CODES, nr, latestTime, p.tolerance, p.allowExact, match, projected, 0);
+        fast.walkPart(lt, lCodes ?? EMPTY_CODES, nl, rt, rCodes ?? EMPTY_CODES, nr, latestTime, p.tolerance, p.allowExact, match, projected, 0, rXlat);
         return nl > 0 ? fast.finish(nl) : undefined;
       }
       const changed = asofBackward(
@@ -330,7 +351,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
         lCodes ?? EMPTY_CODES,
         nl,
         r ? r.times : EMPTY_TIMES,
-        rCodes ?? EMPTY_CODES,
+        rXlat !== null && r ? codesOf(1, rightKeys, r.batch) : (rCodes ?? EMPTY_CODES),
         nr,
         base,
         latest,
@@ -381,7 +402,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       let a = 0;
       for (let k = 0; k < pieces.length; k++) {
         const piece = pieces[k];
-        const rc = piece.codes ?? codesOf(1, rightKeys, piece.batch);
+        const [rc, xlat] = rightCodes(piece, true);
         const size = p.leftBy.length === 0 ? 1 : keys!.size;
         grow(size);
         st.grow(size);
@@ -404,6 +425,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
           match.subarray(a, b),
           projected[k],
           a,
+          xlat,
         );
         a = b;
       }
@@ -428,9 +450,9 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
       let taken = pieces.length > 1 ? walkPieces(l, lCodes, pieces, plan) : undefined;
       if (taken === undefined) {
         const r = buffers[1].join(pieces);
-        const rCodes = r ? (r.codes ?? codesOf(1, rightKeys, r.batch)) : undefined;
+        const [rCodes, rXlat] = r ? rightCodes(r, fast?.fusable === true && p.direction === 'backward') : [undefined, null];
         const size = p.leftBy.length === 0 ? 1 : keys!.size;
-        taken = walkBackward(l, r, lCodes, rCodes, plan, size);
+        taken = walkBackward(l, r, lCodes, rCodes, plan, size, rXlat);
       }
       if (!l || !taken) return;
       const nl = l.times.length;
@@ -596,7 +618,9 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
         // type mismatch names the right side)
         if (side === 1 && !held && p.rightBy.length > 0 && validators[0].schema) {
           ensureKeys();
-          codes = rightKeys?.encode(batch);
+          // (not when the fused walk will read the codes through the dictionary's table)
+          const translated = fast?.fusable === true && p.direction === 'backward' && rightKeys?.translation(batch) != null;
+          if (!translated) codes = rightKeys?.encode(batch);
         }
         buffers[side].push(batch, times, codes);
         if (side === 1) {

@@ -65,6 +65,8 @@ export class AsofState {
   private src = EMPTY;
   /** The fused walk when every column has one element per row, else `undefined`. */
   private fused: AsofBackwardColumns | undefined;
+  /** Its variant reading right key codes through a dictionary's translation table. */
+  private fusedTranslated: AsofBackwardColumns | undefined;
   /** Its per-column arrays (reused: updated in place before each walk). */
   private readonly arrays: AsofColumnArrays[];
   private readonly nulls: Int32Array;
@@ -80,7 +82,7 @@ export class AsofState {
 
   private constructor(columns: StateColumn[]) {
     this.columns = columns;
-    this.fused = columns.every((c) => c.stride === 1) ? asofBackwardColumns(columns.map((c) => c.ctor)) : undefined;
+    this.setFill([]);
     this.arrays = columns.map((c) => ({
       state: c.values,
       stateValid: c.valid,
@@ -101,10 +103,15 @@ export class AsofState {
    */
   fillNulls(fill: readonly boolean[]): void {
     if (this.fused === undefined) throw new Error('AsofState.fillNulls: the state is not fusable');
-    this.fused = asofBackwardColumns(
-      this.columns.map((c) => c.ctor),
-      fill,
-    );
+    this.setFill(fill);
+  }
+
+  private setFill(fill: readonly boolean[]): void {
+    const columns = this.columns;
+    const ok = columns.every((c) => c.stride === 1);
+    const ctors = columns.map((c) => c.ctor);
+    this.fused = ok ? asofBackwardColumns(ctors, fill) : undefined;
+    this.fusedTranslated = ok ? asofBackwardColumns(ctors, fill, true) : undefined;
   }
 
   /** Whether `begin`/`walkPart`/`finish` can be used (every column has one element per row). */
@@ -138,7 +145,8 @@ export class AsofState {
    * none). The right rows must come after every row of earlier pieces in time, and the
    * left rows must be those that come before the next piece's first right row: a release
    * whose right rows arrived as several batches runs one piece per batch, without
-   * concatenating them.
+   * concatenating them. With `xlat`, `rc` holds the right rows' dictionary indices, read
+   * as codes through it (see `KeyEncoder.translation`).
    */
   walkPart(
     lt: BigInt64Array,
@@ -153,6 +161,7 @@ export class AsofState {
     match: Int32Array,
     r: RecordBatch | undefined,
     outOffset: number,
+    xlat: Int32Array | null = null,
   ): void {
     if (this.cuts.length < nl) this.cuts = new Int32Array(Math.max(nl, this.cuts.length * 2));
     asofCuts(lt, nl, rt, nr, allowExact, this.cuts);
@@ -175,7 +184,8 @@ export class AsofState {
       }
     }
     this.walked = true;
-    this.fused!(lt, lc, nl, rt, rc, nr, this.cuts, this.mask, latestTime, tolerance, match, arrays, this.nulls, outOffset);
+    const walk = xlat === null ? this.fused! : this.fusedTranslated!;
+    walk(lt, lc, nl, rt, rc, nr, this.cuts, this.mask, latestTime, tolerance, match, arrays, this.nulls, outOffset, xlat);
     for (let j = 0; j < arrays.length; j++) this.outNulls[j] += this.nulls[j];
   }
 

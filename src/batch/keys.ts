@@ -551,6 +551,30 @@ export class KeyEncoder {
     return this.encodeData(columns, batch.numRows, out);
   }
 
+  /**
+   * The translation table (dictionary index → code) of `batch`'s key column, when encoding
+   * it would be exactly `codes[i] = table[indices[i]]` for its Int32 dictionary indices
+   * (`keyIndices`): one Dictionary key column, no null key in the batch, and every entry of
+   * its dictionary already has a code. A caller can then read the codes through the table
+   * in its own loop instead of writing them out. `null` otherwise (`encode` then, which
+   * also gives codes to the entries still without one, and reports schema changes).
+   */
+  translation(batch: RecordBatch): Int32Array | null {
+    if (this.kinds.length !== 1 || this.kinds[0] !== 'string') return null;
+    const at = this.indices[0];
+    const f = batch.schema.fields[at];
+    const d = batch.data.children[at];
+    if (f === undefined || f.name !== this.columns[0] || d.type.typeId !== Type.Dictionary || !(d.values instanceof Int32Array) || !d.dictionary) return null;
+    if (d.nullBitmap !== undefined && d.nullBitmap.length > 0 && d.nullCount > 0) return null;
+    const t = this.dictionary._spaces[0].dictionaryTable(d.dictionary);
+    return t.unresolved === 0 ? t.table : null;
+  }
+
+  /** The Int32 dictionary indices of `batch`'s key column (row 0 first), when `translation` gave a table. */
+  keyIndices(batch: RecordBatch): Int32Array {
+    return batch.data.children[this.indices[0]].values as Int32Array;
+  }
+
   /** `encode` over the key columns' `Data` directly (in the order of `columns`). */
   encodeData(columns: readonly Data[], n: number, out?: Int32Array): Int32Array {
     const reused = out !== undefined && out.length >= n;

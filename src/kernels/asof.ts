@@ -558,6 +558,11 @@ export const MASK_COLUMNS = 7;
  * updates the state, so on return it holds each key's latest right row. O(nl + nr ×
  * columns), no allocation.
  *
+ * In the `translated` variant, `rc` holds the right rows' dictionary indices and their key
+ * codes are read through `xlat` (`xlat[rc[j]]`, every entry a code: see
+ * `KeyEncoder.translation`), so the right keys need no encoding pass of their own; the
+ * other variant ignores `xlat`.
+ *
  * One generated function per tuple of typed-array classes and fill flags (see
  * {@link asofBackwardColumns}): every column's loads and stores stay monomorphic.
  *
@@ -581,6 +586,7 @@ export type AsofBackwardColumns = (
   columns: readonly AsofColumnArrays[],
   nulls: Int32Array,
   outOffset: number,
+  xlat: Int32Array | null,
 ) => void;
 
 const FUSED_LOOPS = new Map<string, AsofBackwardColumns>();
@@ -592,12 +598,12 @@ const FUSED_LOOPS = new Map<string, AsofBackwardColumns>();
  * the join of the right rows forward-filled per key, as `ffill` (no limit) by the join's
  * keys would fill them, without filling them (see `asofJoin`'s fusion with `ffill`).
  */
-export function asofBackwardColumns(classes: readonly { name: string }[], fillNulls: readonly boolean[] = []): AsofBackwardColumns {
+export function asofBackwardColumns(classes: readonly { name: string }[], fillNulls: readonly boolean[] = [], translated = false): AsofBackwardColumns {
   const flags = classes.map((_, k) => fillNulls[k] === true);
-  const key = classes.map((c, k) => c.name + (flags[k] ? '+fill' : '')).join(',');
+  const key = classes.map((c, k) => c.name + (flags[k] ? '+fill' : '')).join(',') + (translated ? ';xlat' : '');
   let fn = FUSED_LOOPS.get(key);
   if (fn === undefined) {
-    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'cuts', 'mask', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', 'outOffset', fusedSource(flags)) as AsofBackwardColumns;
+    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'cuts', 'mask', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', 'outOffset', 'xlat', fusedSource(flags, translated)) as AsofBackwardColumns;
     FUSED_LOOPS.set(key, fn);
   }
   return fn;
@@ -609,7 +615,7 @@ export function asofBackwardColumns(classes: readonly { name: string }[], fillNu
  * every column's arrays live in the same loop they run much slower), except the tolerance
  * check.
  */
-function fusedSource(fillNulls: readonly boolean[]): string {
+function fusedSource(fillNulls: readonly boolean[], translated: boolean): string {
   const cols = [...Array(fillNulls.length).keys()];
   const inMask = (k: number) => k < MASK_COLUMNS;
   const each = (f: (k: number) => string) => cols.map(f).join('\n');
@@ -620,7 +626,7 @@ function fusedSource(fillNulls: readonly boolean[]): string {
   const rowBits = ['HAS_ROW', ...masked.map((k) => `b${k}`)].join(' | ');
   const maskStore =
     fillBits === 0 ? `mask[c] = ${rowBits};` : fillBits === (1 << masked.length) - 1 ? `mask[c] |= ${rowBits};` : `mask[c] = (mask[c] & ${fillBits}) | ${rowBits};`;
-  const pass = (indent: string) => `${indent}const c = rc[j];
+  const pass = (indent: string) => `${indent}const c = ${translated ? 'xlat[rc[j]]' : 'rc[j]'};
 ${indent}if (c >= 0) {
 ${indent}  if (checkTolerance) latestTime[c] = rt[j];
 ${each((k) => {

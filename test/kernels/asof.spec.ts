@@ -96,14 +96,18 @@ describe('asofBackwardColumns', () => {
    * right row counts per release), and returns the outputs of all releases concatenated.
    * With `fill`, the Float64 column's null right rows leave its state alone (`fillNulls`).
    * With `wide`, the two columns come after seven others (so they keep their validity in
-   * `stateValid`, not in the mask byte).
+   * `stateValid`, not in the mask byte). With `translated`, the right key codes (no nulls)
+   * are passed as indices into a translation table (the `xlat` variant).
    */
   function fused(
     lt: number[], lc: number[], rt: number[], rc: number[], rv: (number | null)[], keys: number,
-    tolerance: bigint, exact: boolean, releases: [number, number][], offset: number, fill = false, wide = false,
+    tolerance: bigint, exact: boolean, releases: [number, number][], offset: number, fill = false, wide = false, translated = false,
   ) {
     const pad = wide ? MASK_COLUMNS : 0;
-    const loop = asofBackwardColumns([...Array<Float64ArrayConstructor>(pad).fill(Float64Array), Float64Array, Int32Array], [...Array<boolean>(pad).fill(false), fill, false]);
+    const loop = asofBackwardColumns([...Array<Float64ArrayConstructor>(pad).fill(Float64Array), Float64Array, Int32Array], [...Array<boolean>(pad).fill(false), fill, false], translated);
+    // a translation table that reverses the codes: index i → code keys - 1 - i
+    const xlat = translated ? Int32Array.from({ length: keys }, (_, i) => keys - 1 - i) : null;
+    const keyArg = (c: number[]) => (translated ? C(c.map((x) => keys - 1 - x)) : C(c));
     const mask = new Uint8Array(keys);
     const latestTime = new BigInt64Array(keys);
     const state = [new Float64Array(keys), new Int32Array(keys)];
@@ -136,7 +140,7 @@ describe('asofBackwardColumns', () => {
       asofCuts(ltr, nl, rtr, nr, exact, cuts);
       const match = new Int32Array(nl);
       const nulls = new Int32Array(pad + 2);
-      loop(ltr, C(lc.slice(l, l + nl)), nl, rtr, C(rc.slice(r, r + nr)), nr, cuts, mask, latestTime, tolerance, match, [...padding, ...cols], nulls, 0);
+      loop(ltr, C(lc.slice(l, l + nl)), nl, rtr, keyArg(rc.slice(r, r + nr)), nr, cuts, mask, latestTime, tolerance, match, [...padding, ...cols], nulls, 0, xlat);
       let nullsA = 0;
       let nullsB = 0;
       for (let i = 0; i < nl; i++) {
@@ -168,9 +172,10 @@ describe('asofBackwardColumns', () => {
     const codes = fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 30, maxLength: 30 });
     const values = fc.array(fc.option(fc.integer({ min: -50, max: 50 })), { minLength: 30, maxLength: 30 });
     fc.assert(
-      fc.property(sorted, sorted, codes, codes, values, fc.option(fc.integer({ min: 0, max: 5 })), fc.boolean(), fc.array(fc.nat(30)), fc.nat(7), fc.boolean(), fc.boolean(), (lt, rt, lcAll, rcAll, vAll, tol, exact, cutsAt, offset, fill, wide) => {
+      fc.property(sorted, sorted, codes, codes, values, fc.option(fc.integer({ min: 0, max: 5 })), fc.boolean(), fc.array(fc.nat(30)), fc.nat(7), fc.boolean(), fc.boolean(), fc.boolean(), (lt, rt, lcAll, rcAll, vAll, tol, exact, cutsAt, offset, fill, wide, translated) => {
         const lc = lcAll.slice(0, lt.length);
-        const rc = rcAll.slice(0, rt.length);
+        // (translated right keys have no nulls: the translation table needs a key per row)
+        const rc = rcAll.slice(0, rt.length).map((c) => (translated && c < 0 ? 0 : c));
         const rv = vAll.slice(0, rt.length);
         // releases at time points: every row at or before a point goes in its release
         const points = [...new Set(cutsAt)].sort((a, b) => a - b).concat([Infinity]);
@@ -186,7 +191,7 @@ describe('asofBackwardColumns', () => {
           l = l2;
           r = r2;
         }
-        const got = fused(lt, lc, rt, rc, rv, 4, tol === null ? NO_TOLERANCE : BigInt(tol), exact, releases, offset, fill, wide);
+        const got = fused(lt, lc, rt, rc, rv, 4, tol === null ? NO_TOLERANCE : BigInt(tol), exact, releases, offset, fill, wide, translated);
         const ref = reference(lt, lc, rt, rc, tol ?? undefined, exact);
         // filled: the last valid value of the matched row's key up to that row (null before the first)
         const filled = (m: number) => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Observable, delay, map, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { RecordBatch } from 'apache-arrow';
@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { type AsofJoinOptions, asofJoin } from '../../operators/asofJoin';
 import { ffill } from '../../operators/ffill';
 import { replay } from '../../src/time/replay';
+import { KeyEncoder } from '../../src/batch/keys';
 import { batch, split } from '../../src/testing/builders';
 import { toColumns } from '../../src/testing/read';
 import { expectParity } from '../../src/testing/parity';
@@ -223,6 +224,31 @@ describe('asofJoin (backward)', () => {
       const e = await replay(({ l, r }) => l.pipe(asofJoin(r.pipe(ffill({ by: 'k', columns: ['px'] })), { by: 'k' })), { l: left([1], ['a']), r }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(ColumnTypeError);
       expect(e).toMatchObject({ input: 'right', column: 'k' });
+    });
+
+    it('dictionary right keys read through the translation table (no encoding pass) give what Utf8 keys give', async () => {
+      const spy = vi.spyOn(KeyEncoder.prototype, 'translation');
+      try {
+        const rt = [0, 1, 1, 2, 3, 5, 5, 6, 8, 9, 9, 12];
+        const rk = ['a', 'b', 'a', 'c', 'b', 'a', 'b', 'c', 'a', 'b', 'c', 'a'];
+        const px = [1, 2, null, 4, 5, 6, 7, null, 9, 10, 11, 12];
+        const asDict = right(rt, rk, px, { ...R, k: 'dictionary' });
+        const asUtf8 = right(rt, rk, px);
+        const l = left([0, 1, 2, 4, 5, 6, 7, 9, 10, 12, 13], ['a', 'b', 'c', 'a', 'b', 'c', null, 'a', 'b', 'c', 'a']);
+        for (const tolerance of [undefined, 2]) {
+          const opts: AsofJoinOptions = { by: 'k', ...(tolerance !== undefined ? { tolerance } : {}) };
+          const want = cols(joinSync(l, asUtf8, opts));
+          // slices of one batch share its dictionary: once every entry has a code, later pieces are translated
+          expect(cols(joinSync(split(l, [3, 7]), split(asDict, [2, 5, 8, 10]), opts))).toEqual(want);
+          for (const cycle of [1, 3, 1000]) {
+            const got = await replay(({ l, r }) => l.pipe(asofJoin(r, opts)), { l, r: split(asDict, [3, 6, 9]) }, { cycle, coalesce: false });
+            expect(cols(got)).toEqual(want);
+          }
+        }
+        expect(spy.mock.results.some((r) => r.value !== null)).toBe(true);
+      } finally {
+        spy.mockRestore();
+      }
     });
 
     it('a right batch with another dictionary after the fused walk: the state moves to a batch with its rows and nulls intact', () => {
