@@ -177,10 +177,10 @@ interface RightPlan {
  * while rows are held and right rows arrived above the frontier (left input behind), a
  * scan of those rows per release. Right keys in one Dictionary column (Int32 indices, no
  * null keys) whose entries all have codes are not encoded: the fused walk reads their
- * codes through the dictionary's translation table. Inside a run the key codes come from the run's shared
- * key space (`runKeyDictionary`): a key column encoded by an operator upstream (an
- * `ffill` of the right side) is copied, not encoded again, and the per-key state is sized
- * by the keys the run has seen under those columns.
+ * codes through the dictionary's translation table. Inside a run the key codes come from
+ * the run's shared key space (`runKeyDictionary`): a key column encoded by an operator
+ * upstream is copied, not encoded again, and the per-key state is sized by the keys the
+ * run has seen under those columns.
  *
  * **Fusion with `ffill`**: when `right` is the Observable returned by
  * `source.pipe(ffill({ by, columns }))` itself (not shared, mapped or otherwise piped
