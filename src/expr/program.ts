@@ -55,6 +55,25 @@ const EMPTY_OFFSETS = new Int32Array(1);
 const NO_AUX: unknown[] = [];
 const encoder = new TextEncoder();
 
+// Generated loops shared by every Program (every operator instance, every run of a chain):
+// keyed by the loop's source and the typed-array classes it reads and writes, so one loop
+// keeps one set of type feedback (monomorphic) and, once V8 has optimized it, a chain built
+// again (a new subscription, the next backtest) runs optimized code from its first batch
+// instead of interpreting a fresh copy. Bounded: the oldest entry goes past `LOOP_CACHE_MAX`.
+const LOOP_CACHE_MAX = 512;
+const loopCache = new Map<string, Variant['fn']>();
+
+function cachedLoop(source: string, types: string): Variant['fn'] {
+  const key = `${types}\n${source}`;
+  let fn = loopCache.get(key);
+  if (fn === undefined) {
+    fn = new Function('n', 'V', 'O', 'B', 'D', 'X', 'R', 'RB', 'H', source) as Variant['fn'];
+    if (loopCache.size >= LOOP_CACHE_MAX) loopCache.delete(loopCache.keys().next().value as string);
+    loopCache.set(key, fn);
+  }
+  return fn;
+}
+
 // ---- decoded dictionaries ------------------------------------------------------------
 
 /** A dictionary's strings as one offsets/bytes pair, decoded once per dictionary object. */
@@ -253,6 +272,8 @@ export class Program {
   private readonly argB: (Uint8Array | null)[];
   private readonly argD: (Uint8Array | null)[];
   private readonly flags: Uint8Array;
+  /** The slots' types and the sinks' array classes: with the source, the key of the shared loop cache. */
+  private readonly loopTypes: string;
   /** The selection of filter mode, reused across batches (read before the next batch). */
   private selection_ = new Int32Array(0);
 
@@ -345,6 +366,7 @@ export class Program {
     this.argB = new Array<Uint8Array | null>(k).fill(null);
     this.argD = new Array<Uint8Array | null>(k).fill(null);
     this.flags = new Uint8Array(k);
+    this.loopTypes = `${this.slots.map((sl) => String(sl.type)).join(',')} -> ${this.sinkArray.map((c) => c.name).join(',')}`;
   }
 
   // ---- per batch ---------------------------------------------------------------------
@@ -588,14 +610,18 @@ export class Program {
     for (const l of body) lines.push(`  ${l}`);
     lines.push('}');
     lines.push(`return [${this.sinks.map((_, s) => `z${s}`).join(', ')}];`);
-    const source = lines.join('\n');
-    const fn = new Function('n', 'V', 'O', 'B', 'D', 'X', 'R', 'RB', 'H', source) as Variant['fn'];
+    const fn = cachedLoop(lines.join('\n'), this.loopTypes);
     return { fn, nullable };
+  }
+
+  /** The generated loop of the variant for the given per-slot null flags (for tests and debugging). */
+  loopFor(flags: readonly number[]): (...args: never[]) => unknown {
+    return this.generate(flags).fn;
   }
 
   /** The generated source of the variant for the given per-slot null flags (for tests and debugging). */
   sourceFor(flags: readonly number[]): string {
-    return this.generate(flags).fn.toString();
+    return this.loopFor(flags).toString();
   }
 }
 

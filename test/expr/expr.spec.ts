@@ -68,6 +68,25 @@ describe('compilation', () => {
     expect(nullable).not.toMatch(/b1\[/);
   });
 
+  it('shares a generated loop between programs of the same expression and types, not across types', () => {
+    const node = col('a').add(col('x')).mul(2).node;
+    const b = batchOf({ a: i32([1]), x: f64([2]) });
+    const b2 = batchOf({ a: i32([3]), x: f64([4]) });
+    const wide = batchOf({ a: f64([1]), x: f64([2]) });
+    const p1 = new Program('withColumns', b.schema, [{ name: 'r', node }], 'values');
+    const p2 = new Program('withColumns', b2.schema, [{ name: 'r', node }], 'values');
+    const p3 = new Program('withColumns', wide.schema, [{ name: 'r', node }], 'values');
+    // a second program (another operator instance, the next run of a chain) reuses the loop
+    expect(p2.loopFor([0, 0])).toBe(p1.loopFor([0, 0]));
+    expect(p2.loopFor([1, 0])).toBe(p1.loopFor([1, 0]));
+    expect(p1.loopFor([1, 0])).not.toBe(p1.loopFor([0, 0]));
+    // the same source over an Int32 instead of a Float64 column keeps its own loop (monomorphic)
+    expect(p3.sourceFor([0, 0])).toBe(p1.sourceFor([0, 0]));
+    expect(p3.loopFor([0, 0])).not.toBe(p1.loopFor([0, 0]));
+    expect(sel(b, col('a').add(col('x')).mul(2))).toEqual([6]);
+    expect(sel(wide, col('a').add(col('x')).mul(2))).toEqual([6]);
+  });
+
   it('caches plans per schema object and per structurally equal schema', () => {
     let builds = 0;
     const cache = new SchemaCache((s) => ({ s, n: ++builds }));
