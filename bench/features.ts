@@ -65,6 +65,7 @@ for (const size of sizes) {
         variant,
         'compute ms (median)': fmtMs(r.medianMs),
         'min ms': fmtMs(Math.min(...r.computeMs!)),
+        'first run ms': fmtMs(r.firstMs),
         '× hand-fused': fmtRatio(r.medianMs, fused?.medianMs),
         '× polars': fmtRatio(r.medianMs, polars?.medianMs),
         'peak RSS MB (load + one pass)': fmtMs(r.peakRssMb),

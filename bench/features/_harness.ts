@@ -6,9 +6,10 @@
  *
  *   npx tsx bench/features/<impl>.ts <size> [--variant base|ema|...] [--repeats N]
  *
- * The process loads the size's IPC files (timed once: "load"), computes once to warm up,
- * reads its peak RSS then (load + one pass: `process.resourceUsage().maxRSS`), computes
- * `repeats` more times (median: "compute", data already in memory), and prints the checksum
+ * The process loads the size's IPC files (timed once: "load"), computes once to warm up
+ * (timed: "first run", the cold run a one-off backtest in a fresh process sees), reads its
+ * peak RSS then (load + one pass: `process.resourceUsage().maxRSS`), computes `repeats` more
+ * times (median: "compute", data already in memory), and prints the checksum
  * of the last output. Files whose name starts with `_` are not implementations.
  *
  * The runner bundles each implementation with esbuild (into bench/.build/, dependencies left
@@ -83,6 +84,8 @@ export interface BenchResult {
   /** The variant is not computed by this implementation (nothing else is set). */
   unsupported?: boolean;
   loadMs?: number;
+  /** The first compute in the fresh process (cold: JIT warm-up, memory new to the process); not in `computeMs`. */
+  firstMs?: number;
   computeMs?: number[];
   medianMs?: number;
   /** Peak RSS after load + one compute (MB). */
@@ -136,7 +139,9 @@ export async function runBench<D, O>(impl: BenchImpl<D, O>): Promise<void> {
   const data = await impl.load(files, variant);
   result.loadMs = performance.now() - t0;
 
+  const tFirst = performance.now();
   let out: O | undefined = await impl.compute(data, variant); // warm-up
+  result.firstMs = performance.now() - tFirst;
   result.peakRssMb = maxRssMb();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -154,7 +159,7 @@ export async function runBench<D, O>(impl: BenchImpl<D, O>): Promise<void> {
   result.finalRssMb = maxRssMb();
   result.checksum = await impl.checksum(out!, variant);
   await impl.close?.(data);
-  console.error(`${impl.name} ${size} ${variant}: load ${result.loadMs.toFixed(0)} ms, compute ${times.map((x) => x.toFixed(0)).join(' ')} ms, peak RSS ${result.peakRssMb.toFixed(0)} MB; ${formatChecksum(result.checksum)}`);
+  console.error(`${impl.name} ${size} ${variant}: load ${result.loadMs.toFixed(0)} ms, first ${result.firstMs.toFixed(0)} ms, compute ${times.map((x) => x.toFixed(0)).join(' ')} ms, peak RSS ${result.peakRssMb.toFixed(0)} MB; ${formatChecksum(result.checksum)}`);
   console.log(RESULT_PREFIX + JSON.stringify(result));
 }
 
