@@ -19,7 +19,7 @@ import {
   hasNegative,
   MULTI_GATHER_MAX,
   type MultiGather,
-  makeMultiGather,
+  multiGatherFor,
   validityOfIndices,
 } from '../kernels/gather';
 import { NO_DATA, recordBatch, structData } from './build';
@@ -213,9 +213,9 @@ export function takeRows(batch: RecordBatch, indices: Indices, length: number = 
 /**
  * How `gatherBatch` gathers the columns of one schema, built from its first batch: the
  * stride-1 fixed-width columns (numbers, times, dictionary keys) in groups of up to
- * `MULTI_GATHER_MAX`, each group by one generated loop of its own (reading the indices
- * once for the group, with element accesses specialised to this schema's classes); the
- * other columns one by one.
+ * `MULTI_GATHER_MAX`, each group by one generated loop (reading the indices once for the
+ * group, with element accesses specialised to the group's classes: shared by every schema
+ * with the same classes); the other columns one by one.
  */
 interface BatchGatherPlan {
   readonly groups: readonly GatherGroup[];
@@ -243,11 +243,8 @@ function batchGatherPlan(schema: Schema, columns: readonly Data[]): BatchGatherP
   const groups: GatherGroup[] = [];
   for (let at = 0; at < fused.length; at += MULTI_GATHER_MAX) {
     const cols = fused.slice(at, at + MULTI_GATHER_MAX);
-    groups.push({
-      columns: cols,
-      classes: cols.map((j) => columns[j].values.constructor as FixedArrayConstructor),
-      gather: makeMultiGather(cols.length),
-    });
+    const classes = cols.map((j) => columns[j].values.constructor as FixedArrayConstructor);
+    groups.push({ columns: cols, classes, gather: multiGatherFor(classes) });
   }
   plan = { groups, rest };
   BATCH_GATHER_PLANS.set(schema, plan);

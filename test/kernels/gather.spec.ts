@@ -14,6 +14,7 @@ import {
   MULTI_GATHER_MAX,
   allocArray,
   makeMultiGather,
+  multiGatherFor,
   hasNegative,
   maskToIndices,
   rebaseLargeOffsets,
@@ -91,6 +92,16 @@ describe('gather kernels', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('shares one multi-column loop per list of column classes', () => {
+    const a = multiGatherFor([Float64Array, Int32Array]);
+    expect(multiGatherFor([Float64Array, Int32Array])).toBe(a);
+    expect(multiGatherFor([Int32Array, Float64Array])).not.toBe(a);
+    expect(multiGatherFor([Float64Array, Int32Array, Int32Array])).not.toBe(a);
+    const out = [new Float64Array(2), new Int32Array(2)];
+    a([Float64Array.of(1.5, 2.5), Int32Array.of(7, 8)], Int32Array.of(1, 0), 2, out);
+    expect(out.map((o) => Array.from(o))).toEqual([[2.5, 1.5], [8, 7]]);
   });
 
   it('gathers several columns of different classes in one loop', () => {
