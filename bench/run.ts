@@ -9,6 +9,7 @@ const runs: [string, string[]][] = [
   ['bench/replay.ts', [quick ? '1000000' : '10000000']],
   ['bench/live.ts', [quick ? '20000' : '200000']],
   ['bench/keys.ts', []],
+  ['bench/kept.ts', [quick ? '200000' : '600000']],
   ['bench/asof.ts', quick ? ['--quick'] : ['1m', '5m']],
   ['bench/ffill.ts', quick ? ['2000000', '500000'] : ['20000000', '5000000']],
   ['bench/rolling.ts', [quick ? '500000' : '5000000']],
