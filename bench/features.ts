@@ -11,8 +11,9 @@
  * `--quick`: 1m only, 2 repeats. `--rounds N`: N processes per implementation, launched
  * round-robin (A B C A B C …) so that a slow spell of the shared machine falls on every
  * implementation alike; the table then gives the median of all their repeats, the median
- * of their first runs, and the largest peak RSS. Adding an implementation is adding a file that calls `runBench`
- * (bench/features/_harness.ts) with a `name`, `load`, `compute` and `checksum`.
+ * of their first runs, and the largest peak RSS. Adding an implementation is adding a file
+ * that calls `runBench` (bench/features/_harness.ts) with a `name`, `load`, `compute` and
+ * `checksum`.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

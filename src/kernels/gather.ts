@@ -144,8 +144,8 @@ export type MultiGather = (values: readonly FixedArray[], indices: Indices, n: n
 /**
  * A new `MultiGather` loop for `columns` columns (at most `MULTI_GATHER_MAX`). Each call
  * generates a separate function (use {@link multiGatherFor}: one shared loop per list of
- * column classes). Reading the indices once for all
- * columns saves about a fifth of the time of one gather per column.
+ * column classes). Reading the indices once for all columns saves about a fifth of the
+ * time of one gather per column.
  */
 export function makeMultiGather(columns: number): MultiGather {
   if (columns < 1 || columns > MULTI_GATHER_MAX) throw new RangeError(`makeMultiGather: 1 to ${MULTI_GATHER_MAX} columns, got ${columns}`);
