@@ -16,7 +16,6 @@ import {
   asofBackwardColumns,
   HAS_ROW,
   MASK_COLUMNS,
-  asofCuts,
   asofValidity,
   latestChanges,
   scatterFixed,
@@ -63,15 +62,18 @@ export class AsofState {
   private rightIdx = EMPTY;
   private dst = EMPTY;
   private src = EMPTY;
-  /** The fused walk when every column has one element per row, else `undefined`. */
-  private fused: AsofBackwardColumns | undefined;
-  /** Its variant reading right key codes through a dictionary's translation table. */
-  private fusedTranslated: AsofBackwardColumns | undefined;
+  /**
+   * The fused walks when every column has one element per row, else `undefined`: by
+   * `allowExact` (exact matches: +1) and reading right key codes through a dictionary's
+   * translation table (+2), each looked up on first use.
+   */
+  private fused: (AsofBackwardColumns | undefined)[] | undefined;
+  /** The fill flags of the fused walks. */
+  private fill: readonly boolean[] = [];
   /** Its per-column arrays (reused: updated in place before each walk). */
   private readonly arrays: AsofColumnArrays[];
   private readonly nulls: Int32Array;
   private readonly outNulls: Int32Array;
-  private cuts = EMPTY;
   /**
    * The fused walk's mask byte per key code (`HAS_ROW`: the key has a latest right row;
    * bit `k < MASK_COLUMNS`: column `k`'s value is valid; later columns use their `valid`).
@@ -107,11 +109,8 @@ export class AsofState {
   }
 
   private setFill(fill: readonly boolean[]): void {
-    const columns = this.columns;
-    const ok = columns.every((c) => c.stride === 1);
-    const ctors = columns.map((c) => c.ctor);
-    this.fused = ok ? asofBackwardColumns(ctors, fill) : undefined;
-    this.fusedTranslated = ok ? asofBackwardColumns(ctors, fill, true) : undefined;
+    this.fill = fill;
+    this.fused = this.columns.every((c) => c.stride === 1) ? [undefined, undefined, undefined, undefined] : undefined;
   }
 
   /** Whether `begin`/`walkPart`/`finish` can be used (every column has one element per row). */
@@ -163,8 +162,6 @@ export class AsofState {
     outOffset: number,
     xlat: Int32Array | null = null,
   ): void {
-    if (this.cuts.length < nl) this.cuts = new Int32Array(Math.max(nl, this.cuts.length * 2));
-    asofCuts(lt, nl, rt, nr, allowExact, this.cuts);
     const rc0 = r?.data.children;
     const arrays = this.arrays;
     for (let j = 0; j < arrays.length; j++) {
@@ -184,8 +181,15 @@ export class AsofState {
       }
     }
     this.walked = true;
-    const walk = xlat === null ? this.fused! : this.fusedTranslated!;
-    walk(lt, lc, nl, rt, rc, nr, this.cuts, this.mask, latestTime, tolerance, match, arrays, this.nulls, outOffset, xlat);
+    const fused = this.fused!;
+    const v = (allowExact ? 1 : 0) + (xlat === null ? 0 : 2);
+    const walk = (fused[v] ??= asofBackwardColumns(
+      this.columns.map((c) => c.ctor),
+      this.fill,
+      allowExact,
+      xlat !== null,
+    ));
+    walk(lt, lc, nl, rt, rc, nr, this.mask, latestTime, tolerance, match, arrays, this.nulls, outOffset, xlat);
     for (let j = 0; j < arrays.length; j++) this.outNulls[j] += this.nulls[j];
   }
 

@@ -6,7 +6,6 @@ import {
   NO_TOLERANCE,
   asofBackward,
   asofBackwardColumns,
-  asofCuts,
   asofExpire,
   asofForward,
   asofResolveAhead,
@@ -78,17 +77,6 @@ describe('asofBackward', () => {
   });
 });
 
-describe('asofCuts', () => {
-  it('counts the right rows at or before (or strictly before) each left time', () => {
-    const cuts = new Int32Array(2);
-    expect(asofCuts(T([2, 5]), 2, T([1, 2, 3]), 3, true, cuts)).toBe(3);
-    expect([...cuts]).toEqual([2, 3]);
-    asofCuts(T([2, 5]), 2, T([1, 2, 3]), 3, false, cuts);
-    expect([...cuts]).toEqual([1, 3]);
-    expect(asofCuts(T([]), 0, T([1]), 1, true, cuts)).toBe(0);
-  });
-});
-
 describe('asofBackwardColumns', () => {
   /**
    * Runs the fused loop over two columns (Float64 with a validity bitmap read at `offset`,
@@ -104,7 +92,7 @@ describe('asofBackwardColumns', () => {
     tolerance: bigint, exact: boolean, releases: [number, number][], offset: number, fill = false, wide = false, translated = false,
   ) {
     const pad = wide ? MASK_COLUMNS : 0;
-    const loop = asofBackwardColumns([...Array<Float64ArrayConstructor>(pad).fill(Float64Array), Float64Array, Int32Array], [...Array<boolean>(pad).fill(false), fill, false], translated);
+    const loop = asofBackwardColumns([...Array<Float64ArrayConstructor>(pad).fill(Float64Array), Float64Array, Int32Array], [...Array<boolean>(pad).fill(false), fill, false], exact, translated);
     // a translation table that reverses the codes: index i → code keys - 1 - i
     const xlat = translated ? Int32Array.from({ length: keys }, (_, i) => keys - 1 - i) : null;
     const keyArg = (c: number[]) => (translated ? C(c.map((x) => keys - 1 - x)) : C(c));
@@ -134,13 +122,11 @@ describe('asofBackwardColumns', () => {
         { state: state[1], stateValid: stateValid[1], right: b, rightBits: null, rightOffset: 0, out: ob, outBits: new Uint8Array(Math.ceil(nl / 8)) },
       ];
       const padding = Array.from({ length: pad }, () => ({ state: new Float64Array(keys), stateValid: new Uint8Array(keys), right: new Float64Array(nr), rightBits: null, rightOffset: 0, out: new Float64Array(nl), outBits: new Uint8Array(Math.ceil(nl / 8)) }));
-      const cuts = new Int32Array(nl);
       const ltr = T(lt.slice(l, l + nl));
       const rtr = T(rt.slice(r, r + nr));
-      asofCuts(ltr, nl, rtr, nr, exact, cuts);
       const match = new Int32Array(nl);
       const nulls = new Int32Array(pad + 2);
-      loop(ltr, C(lc.slice(l, l + nl)), nl, rtr, keyArg(rc.slice(r, r + nr)), nr, cuts, mask, latestTime, tolerance, match, [...padding, ...cols], nulls, 0, xlat);
+      loop(ltr, C(lc.slice(l, l + nl)), nl, rtr, keyArg(rc.slice(r, r + nr)), nr, mask, latestTime, tolerance, match, [...padding, ...cols], nulls, 0, xlat);
       let nullsA = 0;
       let nullsB = 0;
       for (let i = 0; i < nl; i++) {
@@ -165,6 +151,17 @@ describe('asofBackwardColumns', () => {
     expect(got.a).toEqual([1.5, null, null, null, 2.5]);
     expect(got.b).toEqual([100, 101, null, null, 102]);
     expect(got.match).toEqual([1, 1, -1, -1, 1]);
+  });
+
+  it('merges the times itself: right rows at a left row\'s time come before it with exact matches, after it without', () => {
+    // right: key 0 at 1 → 1, at 2 → 2, at 5 → 5; left: key 0 at 2 and at 5
+    const exact = fused([2, 5], [0, 0], [1, 2, 5], [0, 0, 0], [1, 2, 5], 1, NO_TOLERANCE, true, [[2, 3]], 0);
+    expect(exact.a).toEqual([2, 5]);
+    const strict = fused([2, 5], [0, 0], [1, 2, 5], [0, 0, 0], [1, 2, 5], 1, NO_TOLERANCE, false, [[2, 3]], 0);
+    expect(strict.a).toEqual([1, 2]);
+    // the right row at 5 still updates the state after the last left row
+    const later = fused([2, 5, 9], [0, 0, 0], [1, 2, 5], [0, 0, 0], [1, 2, 5], 1, NO_TOLERANCE, false, [[2, 3], [1, 0]], 0);
+    expect(later.a).toEqual([1, 2, 5]);
   });
 
   it('agrees with the row-by-row definition for any release points, tolerance and exactness (property)', () => {
