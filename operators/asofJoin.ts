@@ -1,6 +1,6 @@
 import type { Observable, OperatorFunction } from 'rxjs';
-import { type Data, Field, type RecordBatch, Schema, Type } from 'apache-arrow';
-import { InvalidOptionError, MissingColumnError } from '../src/errors';
+import { type Data, type RecordBatch, type Schema, Type } from 'apache-arrow';
+import { InvalidOptionError } from '../src/errors';
 import { StreamValidator } from '../src/batch/validate';
 import { recordBatch, sliceBatch, structData } from '../src/batch/build';
 import { concatBatches } from '../src/batch/concat';
@@ -20,20 +20,15 @@ import { TimeBuffer, type TimedRows } from './internal/time-buffer';
 import { AsofHeld } from './internal/asof-pending';
 import { AsofState } from './internal/asof-state';
 import { type FfillPlan, ffillPlanOf } from './internal/fusion';
+import { type JoinColumnOptions, type JoinColumns, checkColumns, joinOutputSchema, parseJoinColumns, project, rightColumns } from './internal/join-columns';
 
-export interface AsofJoinOptions {
+export interface AsofJoinOptions extends JoinColumnOptions {
   /** The time column of both sides. Default: the run's time column (`'ts'` outside a run). */
   on?: string;
   /** The left time column (default `on`). */
   leftOn?: string;
   /** The right time column (default `on`). */
   rightOn?: string;
-  /** Key column(s) of both sides (Utf8, Dictionary<Utf8>, integers, Bool): rows match only within one key. */
-  by?: string | readonly string[];
-  /** The left key column(s) (default `by`). */
-  leftBy?: string | readonly string[];
-  /** The right key column(s) (default `by`), in the order of `leftBy`. */
-  rightBy?: string | readonly string[];
   /**
    * `'backward'` (default): the last right row at or before the left row's time;
    * `'forward'`: the first right row at or after it; `'nearest'`: the nearer of the two
@@ -44,12 +39,6 @@ export interface AsofJoinOptions {
   tolerance?: DurationLike;
   /** Whether a right row at exactly the left row's time matches. Default true. */
   allowExactMatches?: boolean;
-  /** Appended to a right column's name that clashes with a left column. Default `'_right'`. */
-  suffix?: string;
-  /** The right columns to bring along, in this order. Default: every right column but the right time and key columns. */
-  columns?: readonly string[];
-  /** `'left'` (default): every left row, with nulls when unmatched; `'inner'`: matched left rows only. */
-  how?: 'left' | 'inner';
   /**
    * What to do with a row at or behind the time already released (a late row):
    * `'error'` (default), `'drop'`, or `'accept'` (it applies as of its arrival). See the
@@ -59,17 +48,12 @@ export interface AsofJoinOptions {
 }
 
 /** Options resolved once, when the operator is created. */
-interface Parsed {
+interface Parsed extends JoinColumns {
   readonly on: string | undefined;
   readonly leftOn: string | undefined;
   readonly rightOn: string | undefined;
-  readonly leftBy: readonly string[];
-  readonly rightBy: readonly string[];
   readonly tolerance: bigint;
   readonly allowExact: boolean;
-  readonly suffix: string;
-  readonly columns: readonly string[] | undefined;
-  readonly inner: boolean;
   readonly late: LatePolicy;
   readonly direction: 'backward' | 'forward' | 'nearest';
 }
@@ -583,7 +567,7 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
     };
 
     const outputSchemaFor = (plan: RightPlan): Schema =>
-      (outSchema ??= buildOutputSchema(validators[0].schema!, plan.schema, p.suffix));
+      (outSchema ??= joinOutputSchema(validators[0].schema!, plan.schema, p.suffix));
 
     const onBatch = (side: 0 | 1, batch: RecordBatch) => {
       try {
@@ -668,10 +652,6 @@ export function asofJoin(right: Observable<RecordBatch> | KeyedSource, options: 
 const EMPTY_TIMES = new BigInt64Array(0);
 const EMPTY_CODES = new Int32Array(0);
 
-function asList(v: string | readonly string[] | undefined): readonly string[] | undefined {
-  return v === undefined ? undefined : typeof v === 'string' ? [v] : [...v];
-}
-
 function parseOptions(o: AsofJoinOptions): Parsed {
   const direction = o.direction ?? 'backward';
   if (direction !== 'backward' && direction !== 'forward' && direction !== 'nearest') {
@@ -680,89 +660,28 @@ function parseOptions(o: AsofJoinOptions): Parsed {
   if (o.on !== undefined && (o.leftOn !== undefined || o.rightOn !== undefined)) {
     throw new InvalidOptionError('on', 'give either on or leftOn/rightOn, not both');
   }
-  const by = asList(o.by);
-  if (by !== undefined && (o.leftBy !== undefined || o.rightBy !== undefined)) {
-    throw new InvalidOptionError('by', 'give either by or leftBy/rightBy, not both');
-  }
-  if ((o.leftBy === undefined) !== (o.rightBy === undefined)) {
-    throw new InvalidOptionError(o.leftBy === undefined ? 'leftBy' : 'rightBy', 'leftBy and rightBy go together');
-  }
-  const leftBy = by ?? asList(o.leftBy) ?? [];
-  const rightBy = by ?? asList(o.rightBy) ?? [];
-  if (leftBy.length !== rightBy.length) {
-    throw new InvalidOptionError('rightBy', `expected as many key columns as leftBy (${leftBy.length}), got ${rightBy.length}`);
-  }
-  const how = o.how ?? 'left';
-  if (how !== 'left' && how !== 'inner') throw new InvalidOptionError('how', `expected 'left' or 'inner', got ${String(how)}`);
+  const c = parseJoinColumns(o);
   const late = o.late ?? 'error';
   if (late !== 'error' && late !== 'drop' && late !== 'accept') {
     throw new InvalidOptionError('late', `expected 'error', 'drop' or 'accept', got ${String(late)}`);
   }
-  const suffix = o.suffix ?? '_right';
-  if (suffix === '') throw new InvalidOptionError('suffix', 'expected a non-empty suffix');
   return {
+    ...c,
     on: o.on,
     leftOn: o.leftOn,
     rightOn: o.rightOn,
-    leftBy,
-    rightBy,
     tolerance: o.tolerance === undefined ? NO_TOLERANCE : durationToNs(o.tolerance, 'tolerance'),
     allowExact: o.allowExactMatches ?? true,
-    suffix,
-    columns: o.columns === undefined ? undefined : [...o.columns],
-    inner: how === 'inner',
     late,
     direction,
   };
 }
 
-/** Whether two lists of key columns hold the same columns (in any order: the same groups). */
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c) => b.includes(c));
 }
 
-function checkColumns(schema: Schema, columns: readonly string[], input: string): void {
-  const all = schema.fields.map((f) => f.name);
-  for (const c of columns) if (!all.includes(c)) throw new MissingColumnError({ input, column: c }, all);
-}
-
 function planRight(first: RecordBatch, p: Parsed, rightOn: string): RightPlan {
-  const schema = first.schema;
-  const all = schema.fields.map((f) => f.name);
-  checkColumns(schema, p.rightBy, 'right');
-  let wanted: readonly string[];
-  if (p.columns !== undefined) {
-    checkColumns(schema, p.columns, 'right');
-    wanted = p.columns;
-  } else {
-    wanted = all.filter((n) => n !== rightOn && !p.rightBy.includes(n));
-  }
-  const indices = wanted.map((n) => all.indexOf(n));
-  const fields = indices.map((j) => schema.fields[j].clone({ nullable: true }));
-  const planSchema = new Schema(fields);
-  const empty = project(sliceBatch(first, 0, 0), { indices, schema: planSchema });
-  return { indices, schema: planSchema, empty };
-}
-
-/** The selected right columns of `batch` as a batch of the plan's schema (zero-copy). */
-function project(batch: RecordBatch, plan: Pick<RightPlan, 'indices' | 'schema'>): RecordBatch {
-  const children = batch.data.children;
-  return recordBatch(plan.schema, structData(plan.schema, plan.indices.map((j) => children[j]), batch.numRows));
-}
-
-function buildOutputSchema(left: Schema, right: Schema, suffix: string): Schema {
-  const taken = new Set(left.fields.map((f) => f.name));
-  const fields: Field[] = [...left.fields];
-  for (const f of right.fields) {
-    let name = f.name;
-    if (taken.has(name)) {
-      name = f.name + suffix;
-      if (taken.has(name)) {
-        throw new InvalidOptionError('suffix', `right column '${f.name}' renamed '${name}' still clashes with another column`, { column: f.name });
-      }
-    }
-    taken.add(name);
-    fields.push(name === f.name ? f : new Field(name, f.type, true, f.metadata));
-  }
-  return new Schema(fields, left.metadata);
+  const cols = rightColumns(first.schema, p, rightOn);
+  return { ...cols, empty: project(sliceBatch(first, 0, 0), cols) };
 }

@@ -225,6 +225,8 @@ export class KeyedState implements KeyedSource {
   readonly by: readonly string[];
   /** The time column given in the options (`undefined`: the run's time column, `'ts'` outside a run). */
   readonly on: string | undefined;
+  /** The key expiry given in the options (`undefined`: keys never expire). */
+  readonly expireAfter: DurationLike | undefined;
   /**
    * The change batches: per release (per instant inside a run), the latest row of each key
    * that changed (with `emit: 'time'`, the last row per key and time). Hot; subscribing
@@ -248,6 +250,7 @@ export class KeyedState implements KeyedSource {
     this.p = parseOptions({ emit: 'batch', ...options }, 'keyedState');
     this.by = this.p.by;
     this.on = this.p.on;
+    this.expireAfter = this.p.expireAfter;
     this.changes = new Observable<RecordBatch>((subscriber) => this.consume(subscriber, this.changes$));
   }
 
@@ -380,7 +383,8 @@ export class KeyedState implements KeyedSource {
  * Holds the latest row per key of `source` as a {@link KeyedState}: `snapshot()` (a
  * `Table`, rebuilt only after changes), `changes` (per release, the keys that changed),
  * `size`, `expired`, and `asofJoin(state, ...)` as a right side equivalent to joining
- * `source` itself (see `docs/keyed-state.md`).
+ * `source` itself, and `join(state, ...)`: each row with its key's row of the state as of
+ * the row's time (see `docs/keyed-state.md`).
  *
  * @example
  * replay(({ quotes, trades }) => {

@@ -80,6 +80,7 @@ export { withColumns } from '../operators/withColumns';
 export { filter } from '../operators/filter';
 export { mergeSorted, type MergeSortedOptions } from '../operators/mergeSorted';
 export { asofJoin, type AsofJoinOptions } from '../operators/asofJoin';
+export { join, type JoinOptions } from '../operators/join';
 export { ffill, type FfillOptions } from '../operators/ffill';
 export { ema, type EmaOptions } from '../operators/ema';
 export { cutoff, type CutoffOptions } from '../operators/cutoff';

@@ -458,6 +458,8 @@ export interface KeyedSource {
   readonly by: readonly string[];
   /** The state's time column when given explicitly (else the run's time column). */
   readonly on: string | undefined;
+  /** The state's key expiry (`expireAfter`), if any: `join` does not match a key that expired. */
+  readonly expireAfter?: DurationLike | undefined;
   /**
    * The rows to join against: the last row of each key at each distinct time, in time
    * order, beginning with the rows the state already holds (sorted by time) if it had seen

@@ -1,0 +1,206 @@
+import type { Observable, OperatorFunction } from 'rxjs';
+import { RecordBatch, type Schema, Table } from 'apache-arrow';
+import { InvalidOptionError } from '../src/errors';
+import { concatBatches } from '../src/batch/concat';
+import { filterRows } from '../src/batch/filter';
+import { makeBatch } from '../src/batch/build';
+import { sameSchema } from '../src/batch/validate';
+import { KeyDictionary, KeyEncoder, type KeyValue } from '../src/batch/keys';
+import { takeRows } from '../src/batch/take';
+import type { LatePolicy } from '../src/time/gate';
+import { asofJoin } from './asofJoin';
+import { type KeyedSource, isKeyedSource } from './internal/keyed-store';
+import { type JoinColumnOptions, type JoinColumns, joinOutputSchema, parseJoinColumns, project, rightColumns } from './internal/join-columns';
+import { mapBatches } from './internal/map-batches';
+
+export interface JoinOptions extends JoinColumnOptions {
+  /**
+   * With a keyed state: the time column of both sides (default: the run's time column,
+   * `'ts'` outside a run; the state's own `on` when it has one). Not with a `Table`.
+   */
+  on?: string;
+  /** With a keyed state: the left time column (default `on`). Not with a `Table`. */
+  leftOn?: string;
+  /** With a keyed state: what to do with a late row, as in `asofJoin`. Not with a `Table`. */
+  late?: LatePolicy;
+}
+
+/** The options `join` does not take (they belong to `asofJoin`), with the reason. */
+const ASOF_ONLY: Record<string, string> = {
+  direction: 'join matches the right side as it is at each left row',
+  tolerance: "join matches a keyed state's current row however old (a state with expireAfter drops stale keys)",
+  allowExactMatches: 'join sees the right rows at the left row\u2019s own time',
+  rightOn: "the right time column is the keyed state's own",
+};
+
+/**
+ * Joins each left row with the row of its key on the right, where the right side holds
+ * one row per key: a **keyed state** (`keyedState(stream, { by })`, the latest row of each
+ * key as of the left row's time) or a static **`Table`** (reference data: a lookup by
+ * key). Like pandas' `merge(how='left', validate='many_to_one')` and polars'
+ * `join(how='left')` with unique right keys: output rows are the left rows, in left order,
+ * each with the chosen right columns of its key's row (nulls when the key has none).
+ *
+ * ```text
+ * sectors (Table): {ticker: ['AAA', 'BBB'], sector: ['tech', 'energy']}
+ * left:   --a------b--|     a = {ts: [1, 2], ticker: ['AAA', 'CCC']}   b = {ts: [3], ticker: ['BBB']}
+ * join(sectors, { by: 'ticker' })
+ * result: --a'-----b'-|     a' = {…a, sector: ['tech', null]}   b' = {…b, sector: ['energy']}
+ * ```
+ *
+ * @example
+ * const sectors = tableFromArrays({ ticker: ['AAA', 'BBB'], sector: ['tech', 'energy'] });
+ * trades$.pipe(join(sectors, { by: 'ticker' }))           // each trade with its ticker's sector
+ * replay(({ trades, quotes }) => {
+ *   const book = keyedState(quotes, { by: 'ticker', expireAfter: { minutes: 5 } });
+ *   return trades.pipe(join(book, { columns: ['bid', 'ask'] })); // the book's row of each trade's ticker as of the trade
+ * }, inputs);
+ *
+ * **With a keyed state** (`KeyedState`, from `keyedState`): a left row at time `t` gets the
+ * state's row for its key as of `t` — the last right row of that key at or before `t` (rows
+ * of the state at the left row's own time included), never a later one, whatever the batch
+ * split, the cycle, or replay vs live. The keys default to the state's `by` (the join may
+ * use some of them: `by`, or `leftBy`/`rightBy` naming state keys). Output is released as
+ * `asofJoin` releases it (inside a run, once per instant; outside, once the right side is
+ * complete through the left rows' time): `join(state, o)` is `asofJoin(state, o)`, backward
+ * with exact matches, plus the state's expiry: with `expireAfter: d` on the state, a key
+ * whose last row is more than `d` before the left row's time does not match (its expiry
+ * measured at the left row's time; the state's own `snapshot()` measures it at the last
+ * right row it saw, so while the right side is quiet a snapshot can still hold a key the
+ * join no longer matches).
+ *
+ * **With a `Table`** (or a single `RecordBatch`): the right rows are encoded once, when the
+ * operator is created; each left batch is joined as it comes (no waiting, no time column:
+ * the table does not change). The keys are required (`by`, or `leftBy` + `rightBy`). A
+ * table with two rows of one key is refused at once (`InvalidOptionError`, option
+ * `right`, naming the key, the column and both rows): take the latest row per key first
+ * (a keyed state does), or pass `columns` from a deduplicated table. Null keys on the right
+ * are ignored.
+ *
+ * **Keys**: Utf8, LargeUtf8 and Dictionary<Utf8> keys match each other by value, as do all
+ * integer types but Uint64 (`ColumnTypeError` naming both columns otherwise). A null key
+ * (in any key column) matches nothing, as in polars (pandas' `merge` would match null with
+ * null): the left row gets nulls (`how: 'left'`) or is dropped (`'inner'`).
+ *
+ * **Output schema**: the left fields unchanged, then the chosen right columns (`columns`;
+ * default every right column but its keys — and, for a keyed state, its time column),
+ * renamed `name + suffix` on a clash with a left column, all nullable. One `Schema` object
+ * per left schema.
+ *
+ * **Cost**: with a table, per left batch one key encoding (a lookup per row for dictionary
+ * keys) and one gather of the right columns; memory is the table plus the key space, which
+ * also keeps the left keys not in the table (O(distinct keys seen)). With a keyed state, as
+ * `asofJoin` against it.
+ *
+ * A plain stream on the right is refused (`InvalidOptionError`, option `right`): which of
+ * its rows a left row should meet is a matter of time — `asofJoin` it, or hold its latest
+ * row per key with `keyedState`.
+ */
+export function join(right: KeyedSource | Table | RecordBatch, options: JoinOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
+  const o = (options ?? {}) as JoinOptions & Record<string, unknown>;
+  for (const [option, why] of Object.entries(ASOF_ONLY)) {
+    if (o[option] !== undefined) throw new InvalidOptionError(option, `join has no '${option}' option (${why}); asofJoin has it`);
+  }
+  if (isKeyedSource(right)) {
+    const expireAfter = right.expireAfter;
+    return asofJoin(right, { ...o, direction: 'backward', allowExactMatches: true, ...(expireAfter !== undefined ? { tolerance: expireAfter } : {}) });
+  }
+  if (right instanceof Table || right instanceof RecordBatch) {
+    for (const option of ['on', 'leftOn', 'late'] as const) {
+      if (o[option] !== undefined) throw new InvalidOptionError(option, `a join with a Table has no time: '${option}' applies to a keyed state`);
+    }
+    return lookupJoin(right instanceof Table ? right : new Table(right), parseJoinColumns(o));
+  }
+  const what = typeof (right as Observable<unknown> | null)?.subscribe === 'function' ? 'an Observable' : String(right);
+  throw new InvalidOptionError(
+    'right',
+    `expected a keyed state (keyedState(stream, { by })) or a Table, got ${what}: to join a stream as of each left row's time, use asofJoin`,
+  );
+}
+
+/** Left schemas a lookup join keeps a plan for. */
+const MAX_PLANS = 8;
+
+/** The lookup join with a static table. */
+function lookupJoin(table: Table, p: JoinColumns): OperatorFunction<RecordBatch, RecordBatch> {
+  if (p.rightBy.length === 0) throw new InvalidOptionError('by', 'a join with a Table needs its key columns: by, or leftBy and rightBy');
+  const cols = rightColumns(table.schema, p);
+  const keys = new KeyDictionary();
+  const rightKeys = new KeyEncoder(table.schema, p.rightBy, { input: 'right', keyDictionary: keys });
+  const whole = table.batches.length === 1 ? table.batches[0] : concatBatches(table.batches, table.schema);
+  const values = project(whole, cols);
+  const rowOf = rowsByKey(rightKeys, whole, p.rightBy);
+  // per left schema (equal schemas share one: one output schema object for them): its key
+  // encoder (sharing the key space) and the output schema; the last few, most recent first
+  const plans: { left: Schema; keys: KeyEncoder; schema: Schema }[] = [];
+  const planFor = (left: Schema) => {
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[i];
+      if (plan.left !== left && !sameSchema(plan.left, left)) continue;
+      if (i > 0) plans.unshift(...plans.splice(i, 1));
+      return plan;
+    }
+    const plan = { left, keys: new KeyEncoder(left, p.leftBy, { input: 'left', keyDictionary: keys }), schema: joinOutputSchema(left, cols.schema, p.suffix) };
+    plans.unshift(plan);
+    if (plans.length > MAX_PLANS) plans.pop();
+    return plan;
+  };
+  let codes = new Int32Array(0);
+  let rows = new Int32Array(0);
+  return mapBatches((batch) => {
+    const plan = planFor(batch.schema);
+    const n = batch.numRows;
+    if (codes.length < n) {
+      codes = new Int32Array(Math.max(n, codes.length * 2));
+      rows = new Int32Array(codes.length);
+    }
+    const c = plan.keys.encode(batch, codes);
+    const matched = lookup(c, n, rowOf, rows);
+    const taken = takeRows(values, rows, n).data.children;
+    const out = makeBatch(plan.schema, [...batch.data.children, ...taken], n);
+    if (!p.inner || matched === n) return out;
+    const mask = new Uint8Array(n);
+    for (let i = 0; i < n; i++) mask[i] = rows[i] >= 0 ? 1 : 0;
+    return filterRows(out, mask);
+  });
+}
+
+/** `rows[i]` = the right row of left code `codes[i]` (-1: none); returns how many matched. */
+function lookup(codes: Int32Array, n: number, rowOf: Int32Array, rows: Int32Array): number {
+  const size = rowOf.length;
+  let matched = 0;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i];
+    const r = c >= 0 && c < size ? rowOf[c] : -1;
+    rows[i] = r;
+    if (r >= 0) matched++;
+  }
+  return matched;
+}
+
+/** Per key code of the table's rows, its row (-1: none); a second row of one key is an error. */
+function rowsByKey(encoder: KeyEncoder, batch: RecordBatch, by: readonly string[]): Int32Array {
+  const codes = encoder.encode(batch);
+  const rowOf = new Int32Array(encoder.size).fill(-1);
+  for (let r = 0; r < codes.length; r++) {
+    const c = codes[r];
+    if (c < 0) continue;
+    const first = rowOf[c];
+    if (first >= 0) {
+      const key = encoder.decode(c).map(formatKey).join(', ');
+      throw new InvalidOptionError('right', `the table has two rows of one key: join needs at most one row per key`, {
+        input: 'right',
+        column: by.join(', '),
+        row: r,
+        expected: 'one row per key',
+        actual: `key ${key} again (first at row ${first})`,
+      });
+    }
+    rowOf[c] = r;
+  }
+  return rowOf;
+}
+
+function formatKey(v: KeyValue): string {
+  return typeof v === 'string' ? `'${v}'` : String(v);
+}
