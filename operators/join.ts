@@ -1,12 +1,14 @@
 import type { Observable, OperatorFunction } from 'rxjs';
-import { RecordBatch, type Schema, Table } from 'apache-arrow';
+import { type Data, RecordBatch, Schema, Table, type Type } from 'apache-arrow';
 import { InvalidOptionError } from '../src/errors';
 import { concatBatches } from '../src/batch/concat';
 import { filterRows } from '../src/batch/filter';
-import { makeBatch } from '../src/batch/build';
+import { recordBatch, structData } from '../src/batch/build';
 import { sameSchema } from '../src/batch/validate';
 import { KeyDictionary, KeyEncoder, type KeyValue } from '../src/batch/keys';
-import { takeRows } from '../src/batch/take';
+import { gatherBatch, isFixedWidth, newData, takeRows } from '../src/batch/take';
+import { bitmapBytes } from '../src/kernels/bitmap';
+import { type FixedArray, type FixedArrayConstructor, MULTI_GATHER_MAX, type MultiGather, allocArray, multiGatherFor } from '../src/kernels/gather';
 import type { LatePolicy } from '../src/time/gate';
 import { asofJoin } from './asofJoin';
 import { type KeyedSource, isKeyedSource } from './internal/keyed-store';
@@ -121,15 +123,22 @@ export function join(right: KeyedSource | Table | RecordBatch, options: JoinOpti
 /** Left schemas a lookup join keeps a plan for. */
 const MAX_PLANS = 8;
 
-/** The lookup join with a static table. */
+/**
+ * The lookup join with a static table. The table's chosen columns get one more row, all
+ * nulls (row `m`, the table's row count), which every left row without a match gathers:
+ * the gather then has no missing index to test per row and column.
+ */
 function lookupJoin(table: Table, p: JoinColumns): OperatorFunction<RecordBatch, RecordBatch> {
   if (p.rightBy.length === 0) throw new InvalidOptionError('by', 'a join with a Table needs its key columns: by, or leftBy and rightBy');
   const cols = rightColumns(table.schema, p);
   const keys = new KeyDictionary();
   const rightKeys = new KeyEncoder(table.schema, p.rightBy, { input: 'right', keyDictionary: keys });
   const whole = table.batches.length === 1 ? table.batches[0] : concatBatches(table.batches, table.schema);
-  const values = project(whole, cols);
-  const rowOf = rowsByKey(rightKeys, whole, p.rightBy);
+  const chosen = project(whole, cols);
+  const m = chosen.numRows;
+  const values = concatBatches([chosen, takeRows(chosen, Int32Array.of(-1), 1)], cols.schema);
+  const rowOf = rowsByKey(rightKeys, whole, p.rightBy, m);
+  const gather = new LookupGather(chosen, values);
   // per left schema (equal schemas share one: one output schema object for them): its key
   // encoder (sharing the key space) and the output schema; the last few, most recent first
   const plans: { left: Schema; keys: KeyEncoder; schema: Schema }[] = [];
@@ -145,48 +154,151 @@ function lookupJoin(table: Table, p: JoinColumns): OperatorFunction<RecordBatch,
     if (plans.length > MAX_PLANS) plans.pop();
     return plan;
   };
+  // per dictionary translation table of a left key column (dictionary index → code): the
+  // table row of each dictionary entry, so that such keys are looked up in one step
+  const rowsOfTables = new WeakMap<Int32Array, Int32Array>();
+  const rowsOfTable = (xlat: Int32Array) => {
+    let r = rowsOfTables.get(xlat);
+    if (r === undefined) {
+      r = new Int32Array(xlat.length);
+      lookup(xlat, xlat.length, rowOf, m, r);
+      rowsOfTables.set(xlat, r);
+    }
+    return r;
+  };
   let codes = new Int32Array(0);
   let rows = new Int32Array(0);
   return mapBatches((batch) => {
     const plan = planFor(batch.schema);
     const n = batch.numRows;
-    if (codes.length < n) {
-      codes = new Int32Array(Math.max(n, codes.length * 2));
-      rows = new Int32Array(codes.length);
+    if (rows.length < n) rows = new Int32Array(Math.max(n, rows.length * 2));
+    const xlat = plan.keys.translation(batch);
+    const bits = gather.needsBits ? allocArray(Uint8Array, bitmapBytes(n)) : null;
+    let matched: number;
+    if (xlat !== null) {
+      matched = lookup(plan.keys.keyIndices(batch), n, rowsOfTable(xlat), m, rows, bits);
+    } else {
+      if (codes.length < n) codes = new Int32Array(rows.length);
+      matched = lookup(plan.keys.encode(batch, codes), n, rowOf, m, rows, bits);
     }
-    const c = plan.keys.encode(batch, codes);
-    const matched = lookup(c, n, rowOf, rows);
-    const taken = takeRows(values, rows, n).data.children;
-    const out = makeBatch(plan.schema, [...batch.data.children, ...taken], n);
+    const out = recordBatch(plan.schema, structData(plan.schema, [...batch.data.children, ...gather.take(rows, n, matched, bits)], n));
     if (!p.inner || matched === n) return out;
     const mask = new Uint8Array(n);
-    for (let i = 0; i < n; i++) mask[i] = rows[i] >= 0 ? 1 : 0;
+    for (let i = 0; i < n; i++) mask[i] = rows[i] !== m ? 1 : 0;
     return filterRows(out, mask);
   });
 }
 
-/** `rows[i]` = the right row of left code `codes[i]` (-1: none); returns how many matched. */
-function lookup(codes: Int32Array, n: number, rowOf: Int32Array, rows: Int32Array): number {
+/**
+ * The gather of the table's chosen columns by table row (row `m` = the null row). Columns
+ * of one element per row without nulls in the table are gathered together by one generated
+ * loop per group of classes and share one validity bitmap (the rows that matched); the
+ * others (nulls in the table, strings, nested types) go through `gatherBatch`.
+ */
+class LookupGather {
+  private readonly width: number;
+  /** The fixed-width columns without nulls: their positions, types, dictionaries, and values with the null row. */
+  private readonly fast: readonly number[];
+  private readonly groups: readonly { readonly at: number; readonly values: FixedArray[]; readonly classes: FixedArrayConstructor[]; readonly gather: MultiGather }[];
+  private readonly types: readonly Data[];
+  /** The other columns, with the null row, and their positions. */
+  private readonly slow: readonly number[];
+  private readonly slowBatch: RecordBatch | undefined;
+
+  constructor(chosen: RecordBatch, values: RecordBatch) {
+    const fast: number[] = [];
+    const slow: number[] = [];
+    chosen.data.children.forEach((d, j) => {
+      const one = isFixedWidth(d.type.typeId as Type) && d.stride === 1 && d.nullCount === 0 && ArrayBuffer.isView(d.values);
+      (one ? fast : slow).push(j);
+    });
+    const columns = values.data.children;
+    const groups = [];
+    for (let at = 0; at < fast.length; at += MULTI_GATHER_MAX) {
+      const group = fast.slice(at, at + MULTI_GATHER_MAX);
+      const classes = group.map((j) => columns[j].values.constructor as FixedArrayConstructor);
+      groups.push({ at, values: group.map((j) => columns[j].values as FixedArray), classes, gather: multiGatherFor(classes) });
+    }
+    this.width = columns.length;
+    this.fast = fast;
+    this.groups = groups;
+    this.types = fast.map((j) => columns[j]);
+    this.slow = slow;
+    this.slowBatch = slow.length > 0 ? project(values, { indices: slow, schema: new Schema(slow.map((j) => values.schema.fields[j])) }) : undefined;
+  }
+
+  /** Whether `take` wants the bitmap of the rows that matched (some columns share it as their validity). */
+  get needsBits(): boolean {
+    return this.fast.length > 0;
+  }
+
+  /**
+   * The chosen columns at table rows `rows[0..n)`, `matched` of them other than the null
+   * row; `bits`: which (see `needsBits`).
+   */
+  take(rows: Int32Array, n: number, matched: number, bits: Uint8Array | null): Data[] {
+    const out = new Array<Data>(this.width);
+    const bitmap = matched < n ? bits : null;
+    for (const g of this.groups) {
+      const outs = g.classes.map((C) => allocArray(C, n));
+      g.gather(g.values, rows, n, outs);
+      for (let k = 0; k < outs.length; k++) {
+        const like = this.types[g.at + k];
+        out[this.fast[g.at + k]] = newData(like.type, n, n - matched, bitmap, outs[k], undefined, undefined, like.dictionary);
+      }
+    }
+    if (this.slowBatch !== undefined) {
+      const taken = gatherBatch(this.slowBatch, rows, n, false).data.children;
+      for (let k = 0; k < this.slow.length; k++) out[this.slow[k]] = taken[k];
+    }
+    return out;
+  }
+}
+
+/**
+ * `rows[i]` = `rowOf[keys[i]]`, or `miss` when `keys[i]` is negative (a null key) or past
+ * `rowOf`; with `bits` (zero-filled), bit `i` set when `rows[i]` is not `miss`. Returns how
+ * many are not `miss`.
+ */
+function lookup(keys: Int32Array, n: number, rowOf: Int32Array, miss: number, rows: Int32Array, bits: Uint8Array | null = null): number {
   const size = rowOf.length;
   let matched = 0;
-  for (let i = 0; i < n; i++) {
-    const c = codes[i];
-    const r = c >= 0 && c < size ? rowOf[c] : -1;
-    rows[i] = r;
-    if (r >= 0) matched++;
+  if (bits === null) {
+    for (let i = 0; i < n; i++) {
+      const c = keys[i];
+      const r = c >= 0 && c < size ? rowOf[c] : miss;
+      rows[i] = r;
+      if (r !== miss) matched++;
+    }
+    return matched;
   }
+  let byte = 0;
+  for (let i = 0; i < n; i++) {
+    const c = keys[i];
+    const r = c >= 0 && c < size ? rowOf[c] : miss;
+    rows[i] = r;
+    if (r !== miss) {
+      matched++;
+      byte |= 1 << (i & 7);
+    }
+    if ((i & 7) === 7) {
+      bits[i >> 3] = byte;
+      byte = 0;
+    }
+  }
+  if ((n & 7) !== 0) bits[n >> 3] = byte;
   return matched;
 }
 
-/** Per key code of the table's rows, its row (-1: none); a second row of one key is an error. */
-function rowsByKey(encoder: KeyEncoder, batch: RecordBatch, by: readonly string[]): Int32Array {
+/** Per key code of the table's rows, its row (`miss`: none); a second row of one key is an error. */
+function rowsByKey(encoder: KeyEncoder, batch: RecordBatch, by: readonly string[], miss: number): Int32Array {
   const codes = encoder.encode(batch);
-  const rowOf = new Int32Array(encoder.size).fill(-1);
+  const rowOf = new Int32Array(encoder.size).fill(miss);
   for (let r = 0; r < codes.length; r++) {
     const c = codes[r];
     if (c < 0) continue;
     const first = rowOf[c];
-    if (first >= 0) {
+    if (first !== miss) {
       const key = encoder.decode(c).map(formatKey).join(', ');
       throw new InvalidOptionError('right', `the table has two rows of one key: join needs at most one row per key`, {
         input: 'right',

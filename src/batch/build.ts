@@ -44,8 +44,7 @@ export function makeBatch(schema: Schema, children: readonly Data[], length?: nu
       });
     }
   }
-  const data = makeData({ type: new Struct(schema.fields as Field[]), length: n, nullCount: 0, children: children as Data[] });
-  return recordBatch(schema, data);
+  return recordBatch(schema, structData(schema, children as Data[], n));
 }
 
 /**

@@ -88,21 +88,28 @@ function unsupported(type: DataType, column: string | undefined): ColumnTypeErro
  * A fixed-width column's gathered `values` as a `Data`, with the gathered validity of
  * `data` (and of the negative indices); a Dictionary keeps its dictionary.
  */
-function withValidity(data: Data, indices: Indices, n: number, negatives: boolean, values: FixedArray): Data {
+function withValidity(data: Data, indices: Indices, n: number, negatives: boolean, values: FixedArray, ofIndices?: IndexValidity): Data {
   if (data.nullCount > 0) {
     const nullBitmap = allocArray(Uint8Array, bitmapBytes(n));
     const nullCount = n - gatherBits(data.nullBitmap, data.offset, indices, n, nullBitmap, negatives);
     return newData(data.type, n, nullCount, nullBitmap, values, undefined, undefined, data.dictionary);
   }
   if (negatives) {
-    const v = validityOfIndices(indices, n);
+    const v = ofIndices ?? validityOfIndices(indices, n);
     return newData(data.type, n, v.nulls, v.bitmap, values, undefined, undefined, data.dictionary);
   }
   return newData(data.type, n, 0, null, values, undefined, undefined, data.dictionary);
 }
 
-/** The gather with the negative-index check already done (once per batch, not per column). */
-function gatherData(data: Data, indices: Indices, n: number, negatives: boolean, column?: string): Data {
+/** The validity of a gather with negative indices (bit `i` set when `indices[i] >= 0`), for columns without nulls. */
+type IndexValidity = { bitmap: Uint8Array; nulls: number };
+
+/**
+ * The gather with the negative-index check already done (once per batch, not per column).
+ * `ofIndices`: the validity of the indices, computed once for every column without nulls of
+ * a batch (they share the bitmap, as Arrow arrays may share an immutable buffer).
+ */
+function gatherData(data: Data, indices: Indices, n: number, negatives: boolean, column?: string, ofIndices?: IndexValidity): Data {
   const type = data.type;
   if (type.typeId === Type.Null) return newData(type, n, n, null);
 
@@ -111,7 +118,7 @@ function gatherData(data: Data, indices: Indices, n: number, negatives: boolean,
     const values = data.values as FixedArray;
     const stride = data.stride;
     const out = gatherFixed(values, stride, indices, n, allocLike(values, n * stride), negatives);
-    return withValidity(data, indices, n, negatives, out);
+    return withValidity(data, indices, n, negatives, out, ofIndices);
   }
 
   // Validity.
@@ -121,7 +128,7 @@ function gatherData(data: Data, indices: Indices, n: number, negatives: boolean,
     nullBitmap = allocArray(Uint8Array, bitmapBytes(n));
     nullCount = n - gatherBits(data.nullBitmap, data.offset, indices, n, nullBitmap, negatives);
   } else if (negatives) {
-    const v = validityOfIndices(indices, n);
+    const v = ofIndices ?? validityOfIndices(indices, n);
     nullBitmap = v.bitmap;
     nullCount = v.nulls;
   }
@@ -258,7 +265,13 @@ export function gatherBatch(batch: RecordBatch, indices: Indices, n: number, neg
   const columns = batch.data.children;
   const out = new Array<Data>(columns.length);
   if (negatives || columns.length === 0) {
-    for (let j = 0; j < columns.length; j++) out[j] = gatherData(columns[j], indices, n, negatives, fields[j].name);
+    // one validity bitmap of the indices for every column without nulls
+    let ofIndices: IndexValidity | undefined;
+    for (let j = 0; j < columns.length; j++) {
+      const d = columns[j];
+      if (negatives && d.nullCount === 0 && d.type.typeId !== Type.Null) ofIndices ??= validityOfIndices(indices, n);
+      out[j] = gatherData(d, indices, n, negatives, fields[j].name, ofIndices);
+    }
   } else {
     const plan = batchGatherPlan(schema, columns);
     for (const group of plan.groups) gatherGroup(group, columns, indices, n, out, fields);

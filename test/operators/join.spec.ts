@@ -153,7 +153,8 @@ describe('join with a Table (static lookup)', () => {
         fc.constantFrom<'left' | 'inner'>('left', 'inner'),
         (leftRows, rightRows, cuts, how) => {
           const l = batch({ i: leftRows.map((_, i) => i), k: leftRows.map((r) => r[0]), x: leftRows.map((r) => r[1]) }, { i: 'int32', k: 'utf8', x: 'int32' });
-          const r = batch({ k: rightRows.map((x) => x[0]), y: rightRows.map((x) => x[1]) }, { k: 'utf8', y: 'float64' });
+          // y has nulls (gathered with its own validity), z has none (gathered with the rows that matched as validity)
+          const r = batch({ k: rightRows.map((x) => x[0]), y: rightRows.map((x) => x[1]), z: rightRows.map((_, i) => i * 10) }, { k: 'utf8', y: 'float64', z: 'int32' });
           const parts = split(l, [...new Set(cuts.map((c) => c % leftRows.length))].filter((c) => c > 0).sort((a, b) => a - b));
           const got = toRows(new Table(runOperator(join(r, { by: 'k', how }), parts)));
           const want = toRows(fromPolars(toPolars(l).join(toPolars(r), { on: 'k', how }).sort('i')));
