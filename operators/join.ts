@@ -1,7 +1,7 @@
 import type { Observable, OperatorFunction } from 'rxjs';
 import { type Data, RecordBatch, Schema, Table, type Type } from 'apache-arrow';
-import { InvalidOptionError } from '../src/errors';
-import { concatBatches } from '../src/batch/concat';
+import { ColumnTypeError, InvalidOptionError } from '../src/errors';
+import { concatBatches, concatData } from '../src/batch/concat';
 import { filterRows } from '../src/batch/filter';
 import { recordBatch, structData } from '../src/batch/build';
 import { sameSchema } from '../src/batch/validate';
@@ -136,9 +136,8 @@ function lookupJoin(table: Table, p: JoinColumns): OperatorFunction<RecordBatch,
   const whole = table.batches.length === 1 ? table.batches[0] : concatBatches(table.batches, table.schema);
   const chosen = project(whole, cols);
   const m = chosen.numRows;
-  const values = concatBatches([chosen, takeRows(chosen, Int32Array.of(-1), 1)], cols.schema);
   const rowOf = rowsByKey(rightKeys, whole, p.rightBy, m);
-  const gather = new LookupGather(chosen, values);
+  const gather = new LookupGather(chosen);
   // per left schema (equal schemas share one: one output schema object for them): its key
   // encoder (sharing the key space) and the output schema; the last few, most recent first
   const plans: { left: Schema; keys: KeyEncoder; schema: Schema }[] = [];
@@ -190,10 +189,13 @@ function lookupJoin(table: Table, p: JoinColumns): OperatorFunction<RecordBatch,
 }
 
 /**
- * The gather of the table's chosen columns by table row (row `m` = the null row). Columns
- * of one element per row without nulls in the table are gathered together by one generated
- * loop per group of classes and share one validity bitmap (the rows that matched); the
- * others (nulls in the table, strings, nested types) go through `gatherBatch`.
+ * The gather of the table's chosen columns by table row, where row `m` (the table's row
+ * count) means "no match". Each column gets one more row, all nulls, at `m` (where
+ * `concatData` can append it), so that the gather has no missing index to test per row and
+ * column: columns of one element per row without nulls in the table are gathered together
+ * by one generated loop per group of classes and share one validity bitmap (the rows that
+ * matched); the other extended columns go through `gatherBatch`; a column that cannot be
+ * extended (a list, a map) is gathered from the table itself with -1 for the misses.
  */
 class LookupGather {
   private readonly width: number;
@@ -201,30 +203,54 @@ class LookupGather {
   private readonly fast: readonly number[];
   private readonly groups: readonly { readonly at: number; readonly values: FixedArray[]; readonly classes: FixedArrayConstructor[]; readonly gather: MultiGather }[];
   private readonly types: readonly Data[];
-  /** The other columns, with the null row, and their positions. */
+  /** The other extended columns (with the null row), and their positions. */
   private readonly slow: readonly number[];
   private readonly slowBatch: RecordBatch | undefined;
+  /** The columns without the null row, and their positions. */
+  private readonly direct: readonly number[];
+  private readonly directBatch: RecordBatch | undefined;
+  private readonly m: number;
+  private misses = new Int32Array(0);
 
-  constructor(chosen: RecordBatch, values: RecordBatch) {
+  constructor(chosen: RecordBatch) {
+    const m = chosen.numRows;
+    const nullRow = takeRows(chosen, Int32Array.of(-1), 1).data.children;
+    const fields = chosen.schema.fields;
+    const extended = chosen.data.children.map((d, j) => {
+      try {
+        return concatData(fields[j].type, [d, nullRow[j]], fields[j].name);
+      } catch (e) {
+        if (e instanceof ColumnTypeError) return undefined; // not a type concatData appends to
+        throw e;
+      }
+    });
     const fast: number[] = [];
     const slow: number[] = [];
+    const direct: number[] = [];
     chosen.data.children.forEach((d, j) => {
-      const one = isFixedWidth(d.type.typeId as Type) && d.stride === 1 && d.nullCount === 0 && ArrayBuffer.isView(d.values);
-      (one ? fast : slow).push(j);
+      if (extended[j] === undefined) direct.push(j);
+      else if (isFixedWidth(d.type.typeId as Type) && d.stride === 1 && d.nullCount === 0 && ArrayBuffer.isView(d.values)) fast.push(j);
+      else slow.push(j);
     });
-    const columns = values.data.children;
     const groups = [];
     for (let at = 0; at < fast.length; at += MULTI_GATHER_MAX) {
       const group = fast.slice(at, at + MULTI_GATHER_MAX);
-      const classes = group.map((j) => columns[j].values.constructor as FixedArrayConstructor);
-      groups.push({ at, values: group.map((j) => columns[j].values as FixedArray), classes, gather: multiGatherFor(classes) });
+      const classes = group.map((j) => extended[j]!.values.constructor as FixedArrayConstructor);
+      groups.push({ at, values: group.map((j) => extended[j]!.values as FixedArray), classes, gather: multiGatherFor(classes) });
     }
-    this.width = columns.length;
+    const batchOf = (columns: readonly number[], data: readonly Data[], n: number) => {
+      const schema = new Schema(columns.map((j) => fields[j]));
+      return recordBatch(schema, structData(schema, columns.map((j) => data[j]), n));
+    };
+    this.width = fields.length;
     this.fast = fast;
     this.groups = groups;
-    this.types = fast.map((j) => columns[j]);
+    this.types = fast.map((j) => extended[j]!);
     this.slow = slow;
-    this.slowBatch = slow.length > 0 ? project(values, { indices: slow, schema: new Schema(slow.map((j) => values.schema.fields[j])) }) : undefined;
+    this.slowBatch = slow.length > 0 ? batchOf(slow, extended as Data[], m + 1) : undefined;
+    this.direct = direct;
+    this.directBatch = direct.length > 0 ? batchOf(direct, chosen.data.children, m) : undefined;
+    this.m = m;
   }
 
   /** Whether `take` wants the bitmap of the rows that matched (some columns share it as their validity). */
@@ -250,6 +276,13 @@ class LookupGather {
     if (this.slowBatch !== undefined) {
       const taken = gatherBatch(this.slowBatch, rows, n, false).data.children;
       for (let k = 0; k < this.slow.length; k++) out[this.slow[k]] = taken[k];
+    }
+    if (this.directBatch !== undefined) {
+      if (this.misses.length < n) this.misses = new Int32Array(Math.max(n, this.misses.length * 2));
+      const m = this.m;
+      for (let i = 0; i < n; i++) this.misses[i] = rows[i] === m ? -1 : rows[i];
+      const taken = gatherBatch(this.directBatch, this.misses, n, matched < n).data.children;
+      for (let k = 0; k < this.direct.length; k++) out[this.direct[k]] = taken[k];
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { map, of } from 'rxjs';
-import { type RecordBatch, Table, tableFromArrays } from 'apache-arrow';
+import { Field, List, type RecordBatch, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import pl from 'nodejs-polars';
 import { join } from '../../operators/join';
@@ -81,6 +81,15 @@ describe('join with a Table (static lookup)', () => {
     const out = runOperator(join(sectors(), { by: 'ticker' }), [t, other]);
     expect(toColumns(out[1])).toEqual({ ticker: ['AAA'], qty: [5], sector: ['tech'], weight: [0.5] });
     expect(out[1].schema).not.toBe(out[0].schema);
+  });
+
+  it('right columns of any gatherable type: strings, dictionaries, lists (a list column is gathered with the misses as nulls)', () => {
+    const tags = vectorFromArray([['a', 'b'], [], null], new List(new Field('item', new Utf8(), true)));
+    const ref = new Table({ ticker: vectorFromArray(['AAA', 'BBB', 'CCC'], new Utf8()), tags, sector: vectorFromArray(['x', null, 'z']) });
+    const l = trades([1, 2, 3, 4], ['CCC', 'ZZZ', 'AAA', 'BBB'], [1, 2, 3, 4]);
+    const out = toColumns(runOperator(join(ref, { by: 'ticker' }), l));
+    expect(out.tags).toEqual([null, null, ['a', 'b'], []]);
+    expect(out.sector).toEqual(['z', null, 'x', null]);
   });
 
   it('bad input: clear errors naming the option, the side, the column and the rows', () => {
