@@ -677,6 +677,7 @@ function parseOptions(o: AsofJoinOptions): Parsed {
   };
 }
 
+/** Whether two lists of key columns hold the same columns (in any order: the same groups). */
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c) => b.includes(c));
 }

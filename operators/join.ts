@@ -75,9 +75,9 @@ const ASOF_ONLY: Record<string, string> = {
  * operator is created; each left batch is joined as it comes (no waiting, no time column:
  * the table does not change). The keys are required (`by`, or `leftBy` + `rightBy`). A
  * table with two rows of one key is refused at once (`InvalidOptionError`, option
- * `right`, naming the key, the column and both rows): take the latest row per key first
- * (a keyed state does), or pass `columns` from a deduplicated table. Null keys on the right
- * are ignored.
+ * `right`, naming the key, the column and both rows): deduplicate the table first, or hold
+ * the latest row per key of a stream in a keyed state. Right rows with a null key are
+ * ignored.
  *
  * **Keys**: Utf8, LargeUtf8 and Dictionary<Utf8> keys match each other by value, as do all
  * integer types but Uint64 (`ColumnTypeError` naming both columns otherwise). A null key
@@ -113,7 +113,12 @@ export function join(right: KeyedSource | Table | RecordBatch, options: JoinOpti
     }
     return lookupJoin(right instanceof Table ? right : new Table(right), parseJoinColumns(o));
   }
-  const what = typeof (right as Observable<unknown> | null)?.subscribe === 'function' ? 'an Observable' : String(right);
+  const what =
+    typeof (right as Observable<unknown> | null)?.subscribe === 'function'
+      ? 'an Observable'
+      : right !== null && typeof right === 'object'
+        ? `a ${(right as object).constructor?.name ?? 'plain object'}`
+        : String(right);
   throw new InvalidOptionError(
     'right',
     `expected a keyed state (keyedState(stream, { by })) or a Table, got ${what}: to join a stream as of each left row's time, use asofJoin`,
@@ -202,7 +207,7 @@ class LookupGather {
   /** The fixed-width columns without nulls: their positions, types, dictionaries, and values with the null row. */
   private readonly fast: readonly number[];
   private readonly groups: readonly { readonly at: number; readonly values: FixedArray[]; readonly classes: FixedArrayConstructor[]; readonly gather: MultiGather }[];
-  private readonly types: readonly Data[];
+  private readonly fastData: readonly Data[];
   /** The other extended columns (with the null row), and their positions. */
   private readonly slow: readonly number[];
   private readonly slowBatch: RecordBatch | undefined;
@@ -245,7 +250,7 @@ class LookupGather {
     this.width = fields.length;
     this.fast = fast;
     this.groups = groups;
-    this.types = fast.map((j) => extended[j]!);
+    this.fastData = fast.map((j) => extended[j]!);
     this.slow = slow;
     this.slowBatch = slow.length > 0 ? batchOf(slow, extended as Data[], m + 1) : undefined;
     this.direct = direct;
@@ -269,7 +274,7 @@ class LookupGather {
       const outs = g.classes.map((C) => allocArray(C, n));
       g.gather(g.values, rows, n, outs);
       for (let k = 0; k < outs.length; k++) {
-        const like = this.types[g.at + k];
+        const like = this.fastData[g.at + k];
         out[this.fast[g.at + k]] = newData(like.type, n, n - matched, bitmap, outs[k], undefined, undefined, like.dictionary);
       }
     }
