@@ -90,9 +90,10 @@ const ASOF_ONLY: Record<string, string> = {
  * per left schema.
  *
  * **Cost**: with a table, per left batch one key encoding (a lookup per row for dictionary
- * keys) and one gather of the right columns; memory is the table plus the key space, which
- * also keeps the left keys not in the table (O(distinct keys seen)). With a keyed state, as
- * `asofJoin` against it.
+ * keys) and one gather of the right columns; memory is the table plus its key space, which
+ * stays bounded on a stream of ever new keys: the left keys the table does not have are
+ * forgotten once there are more than 4096 of them (or four times the largest left
+ * dictionary). With a keyed state, as `asofJoin` against it.
  *
  * A plain stream on the right is refused (`InvalidOptionError`, option `right`): which of
  * its rows a left row should meet is a matter of time — `asofJoin` it, or hold its latest
@@ -170,11 +171,13 @@ function lookupJoin(table: Table, p: JoinColumns): OperatorFunction<RecordBatch,
     }
     return r;
   };
+  const bound = new KeySpaceBound(keys, rowOf.length);
   let codes = new Int32Array(0);
   let rows = new Int32Array(0);
   return mapBatches((batch) => {
     const plan = planFor(batch.schema);
     const n = batch.numRows;
+    bound.check(plan.keys, batch);
     if (rows.length < n) rows = new Int32Array(Math.max(n, rows.length * 2));
     const xlat = plan.keys.translation(batch);
     const bits = gather.needsBits ? allocArray(Uint8Array, bitmapBytes(n)) : null;
@@ -191,6 +194,45 @@ function lookupJoin(table: Table, p: JoinColumns): OperatorFunction<RecordBatch,
     for (let i = 0; i < n; i++) mask[i] = rows[i] !== m ? 1 : 0;
     return filterRows(out, mask);
   });
+}
+
+/** Keys beyond the table's that the key space may hold before it forgets them (at least). */
+const SPARE_KEYS = 4096;
+
+/**
+ * Keeps a table join's key space bounded: encoding the left keys gives a code to every key
+ * seen, also to the keys the table does not have, which would grow without end on a stream
+ * of ever new keys (order ids, say). Codes `0..k)` are the table's keys (its rows are
+ * encoded first); once the space holds more than `max(SPARE_KEYS, 4 × the largest left
+ * dictionary seen)` other keys, it forgets them (`KeyDictionary.compact` keeping `0..k)`,
+ * which keeps their codes). The limit grows with the left dictionaries so that a large
+ * dictionary that stays the same is resolved once, not after every compaction. Amortized
+ * O(1) per new key; memory O(table keys + limit).
+ */
+export class KeySpaceBound {
+  private largestDictionary = 0;
+  private readonly keep: Int32Array;
+
+  constructor(
+    private readonly keys: KeyDictionary,
+    private readonly k: number,
+  ) {
+    this.keep = Int32Array.from({ length: k }, (_, i) => i);
+  }
+
+  /** Forgets the keys beyond the table's when they are too many (before `batch` is encoded). */
+  check(encoder: KeyEncoder, batch: RecordBatch): void {
+    if (encoder.indices.length === 1) {
+      const dictionary = batch.data.children[encoder.indices[0]]?.dictionary;
+      if (dictionary !== undefined && dictionary.length > this.largestDictionary) this.largestDictionary = dictionary.length;
+    }
+    if (this.keys.size - this.k > Math.max(SPARE_KEYS, 4 * this.largestDictionary)) this.keys.compact(this.keep);
+  }
+
+  /** The number of keys the key space holds (for tests). */
+  get size(): number {
+    return this.keys.size;
+  }
 }
 
 /**

@@ -3,7 +3,8 @@ import { map, of } from 'rxjs';
 import { Field, List, type RecordBatch, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import pl from 'nodejs-polars';
-import { join } from '../../operators/join';
+import { KeySpaceBound, join } from '../../operators/join';
+import { KeyDictionary, KeyEncoder } from '../../src/batch/keys';
 import { asofJoin } from '../../operators/asofJoin';
 import { keyedState } from '../../operators/lastByKey';
 import { replay } from '../../src/time/replay';
@@ -90,6 +91,36 @@ describe('join with a Table (static lookup)', () => {
     const out = toColumns(runOperator(join(ref, { by: 'ticker' }), l));
     expect(out.tags).toEqual([null, null, ['a', 'b'], []]);
     expect(out.sector).toEqual(['z', null, 'x', null]);
+  });
+
+  it('keeps its key space bounded on a stream of ever new keys, and still matches the table’s keys', () => {
+    // 200 batches of 100 new keys each (20,000 keys the table does not have), one table key per batch
+    const ref = batch({ id: ['k1', 'k2', 'k3'], v: [1, 2, 3] }, { id: 'utf8', v: 'int32' });
+    const batches = Array.from({ length: 200 }, (_, b) =>
+      batch({ id: [...Array.from({ length: 99 }, (_, i) => `x${b}-${i}`), `k${(b % 3) + 1}`] }, { id: b % 2 ? 'utf8' : 'dictionary' }),
+    );
+    const out = runOperator(join(ref, { by: 'id' }), batches);
+    out.forEach((o, b) => {
+      const v = toColumns(o).v as (number | null)[];
+      expect(v.slice(0, 99).every((x) => x === null)).toBe(true);
+      expect(v[99]).toBe((b % 3) + 1);
+    });
+    // the bound itself: the key space never holds more than the table's keys + the limit + one batch
+    const keys = new KeyDictionary();
+    const right = new KeyEncoder(ref.schema, 'id', { keyDictionary: keys });
+    right.encode(ref);
+    const bound = new KeySpaceBound(keys, 3);
+    const left = new KeyEncoder(batches[1].schema, 'id', { keyDictionary: keys });
+    let most = 0;
+    let next = 0;
+    for (let r = 0; r < 300; r++) {
+      const fresh = batch({ id: Array.from({ length: 100 }, () => `y${next++}`) }, { id: 'utf8' });
+      bound.check(left, fresh);
+      left.encode(fresh);
+      most = Math.max(most, bound.size);
+    }
+    expect(most).toBeLessThanOrEqual(3 + 4096 + 100);
+    expect(right.encode(ref)).toEqual(Int32Array.of(0, 1, 2)); // the table's keys kept their codes
   });
 
   it('bad input: clear errors naming the option, the side, the column and the rows', () => {
