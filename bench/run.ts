@@ -14,6 +14,7 @@ const runs: [string, string[]][] = [
   ['bench/ffill.ts', quick ? ['2000000', '500000'] : ['20000000', '5000000']],
   ['bench/rolling.ts', [quick ? '500000' : '5000000']],
   ['bench/join.ts', [quick ? '500000' : '5000000']],
+  ['bench/overhead.ts', [quick ? '50000' : '200000']],
   ['bench/features.ts', quick ? ['--quick'] : ['1m', '5m']],
 ];
 for (const [file, args] of runs) {
