@@ -132,12 +132,49 @@ export function structData(schema: Schema, children: Data[], length: number): Da
 
 /**
  * Rows `[begin, end)` of a batch, zero-copy, keeping the batch's schema object. About 6×
- * cheaper than `RecordBatch.slice` (no `Vector` wrapper, no schema rebuild).
+ * cheaper than `RecordBatch.slice` (no `Vector` wrapper, no schema rebuild); when every
+ * column holds one element per row (numbers, times, dictionary keys: the batches a replay
+ * slices once per input and instant), another ~1.6× cheaper than apache-arrow's
+ * `Data.slice`, with the same `Data` (see `sliceFlat`).
  */
 export function sliceBatch(batch: RecordBatch, begin: number, end: number = batch.numRows): RecordBatch {
   if (begin === 0 && end === batch.numRows) return batch;
-  const data = batch.data.slice(begin, end - begin) as Data<Struct>;
+  const data = (sliceFlat(batch.data, begin, end - begin) ?? batch.data.slice(begin, end - begin)) as Data<Struct>;
   return recordBatch(batch.schema, data, (batch as unknown as { _metadata?: Map<string, string> })._metadata);
+}
+
+/** What `Data` keeps of its null count (protected in apache-arrow's types). */
+type WithNullCount = { _nullCount: number };
+
+/**
+ * `struct.slice(begin, length)` for a struct whose children are all flat — one element per
+ * row in a typed array (`stride` 1), no value offsets, type ids or children, not Bool (bit
+ * values) — built with the `Data` constructor directly: the same fields as apache-arrow's
+ * slice (offset advanced, values narrowed with `subarray`, validity bitmap and dictionary
+ * shared, null count kept when 0 and recounted lazily otherwise) without its per-call
+ * `buffers` array, type checks and `clone`. `undefined` for any other struct (the caller
+ * then uses `slice`). Property-tested field by field against `Data.slice`.
+ */
+export function sliceFlat(struct: Data, begin: number, length: number): Data | undefined {
+  const kids = struct.children;
+  for (let j = 0; j < kids.length; j++) {
+    const d = kids[j];
+    if (d.stride !== 1 || d.valueOffsets !== undefined || d.typeIds !== undefined || d.children.length > 0 || d.typeId === Type.Bool || !ArrayBuffer.isView(d.values)) {
+      return undefined;
+    }
+  }
+  const out = new Array<Data>(kids.length);
+  for (let j = 0; j < kids.length; j++) {
+    const d = kids[j];
+    const values = (d.values as Uint8Array).subarray(begin, begin + length);
+    out[j] = new Data(d.type, d.offset + begin, length, nullCountOfSlice(d), [undefined, values, d.nullBitmap, undefined] as never, d.children, d.dictionary, d.variadicBuffers);
+  }
+  return new Data(struct.type, struct.offset + begin, length, nullCountOfSlice(struct), [undefined, undefined, struct.nullBitmap, undefined] as never, out, struct.dictionary, struct.variadicBuffers);
+}
+
+/** A slice's null count as apache-arrow's `slice` sets it: 0 when the whole has none, else "unknown" (-1). */
+function nullCountOfSlice(d: Data): number {
+  return (d as unknown as WithNullCount)._nullCount === 0 ? 0 : -1;
 }
 
 /**
