@@ -6,9 +6,9 @@ import { filterRows } from '../src/batch/filter';
 import { recordBatch, structData } from '../src/batch/build';
 import { sameSchema } from '../src/batch/validate';
 import { KeyDictionary, KeyEncoder, type KeyValue } from '../src/batch/keys';
-import { gatherBatch, isFixedWidth, newData, takeRows } from '../src/batch/take';
+import { type GatherGroup, gatherBatch, gatherGroups, isFixedWidth, newData, takeRows } from '../src/batch/take';
 import { bitmapBytes } from '../src/kernels/bitmap';
-import { type FixedArray, type FixedArrayConstructor, MULTI_GATHER_MAX, type MultiGather, allocArray, multiGatherFor } from '../src/kernels/gather';
+import { type FixedArray, allocArray } from '../src/kernels/gather';
 import type { LatePolicy } from '../src/time/gate';
 import { asofJoin } from './asofJoin';
 import { type KeyedSource, isKeyedSource } from './internal/keyed-store';
@@ -246,10 +246,10 @@ export class KeySpaceBound {
  */
 class LookupGather {
   private readonly width: number;
-  /** The fixed-width columns without nulls: their positions, types, dictionaries, and values with the null row. */
-  private readonly fast: readonly number[];
-  private readonly groups: readonly { readonly at: number; readonly values: FixedArray[]; readonly classes: FixedArrayConstructor[]; readonly gather: MultiGather }[];
-  private readonly fastData: readonly Data[];
+  /** The columns with the null row (`undefined`: a column `concatData` cannot extend). */
+  private readonly extended: readonly (Data | undefined)[];
+  /** The fixed-width columns without nulls in the table, in groups gathered by one loop each. */
+  private readonly groups: readonly { readonly group: GatherGroup; readonly values: FixedArray[] }[];
   /** The other extended columns (with the null row), and their positions. */
   private readonly slow: readonly number[];
   private readonly slowBatch: RecordBatch | undefined;
@@ -279,20 +279,14 @@ class LookupGather {
       else if (isFixedWidth(d.type.typeId as Type) && d.stride === 1 && d.nullCount === 0 && ArrayBuffer.isView(d.values)) fast.push(j);
       else slow.push(j);
     });
-    const groups = [];
-    for (let at = 0; at < fast.length; at += MULTI_GATHER_MAX) {
-      const group = fast.slice(at, at + MULTI_GATHER_MAX);
-      const classes = group.map((j) => extended[j]!.values.constructor as FixedArrayConstructor);
-      groups.push({ at, values: group.map((j) => extended[j]!.values as FixedArray), classes, gather: multiGatherFor(classes) });
-    }
+    const groups = gatherGroups(fast, extended as Data[]).map((group) => ({ group, values: group.columns.map((j) => extended[j]!.values as FixedArray) }));
     const batchOf = (columns: readonly number[], data: readonly Data[], n: number) => {
       const schema = new Schema(columns.map((j) => fields[j]));
       return recordBatch(schema, structData(schema, columns.map((j) => data[j]), n));
     };
     this.width = fields.length;
-    this.fast = fast;
+    this.extended = extended;
     this.groups = groups;
-    this.fastData = fast.map((j) => extended[j]!);
     this.slow = slow;
     this.slowBatch = slow.length > 0 ? batchOf(slow, extended as Data[], m + 1) : undefined;
     this.direct = direct;
@@ -302,7 +296,7 @@ class LookupGather {
 
   /** Whether `take` wants the bitmap of the rows that matched (some columns share it as their validity). */
   get needsBits(): boolean {
-    return this.fast.length > 0;
+    return this.groups.length > 0;
   }
 
   /**
@@ -312,12 +306,13 @@ class LookupGather {
   take(rows: Int32Array, n: number, matched: number, bits: Uint8Array | null): Data[] {
     const out = new Array<Data>(this.width);
     const bitmap = matched < n ? bits : null;
-    for (const g of this.groups) {
-      const outs = g.classes.map((C) => allocArray(C, n));
-      g.gather(g.values, rows, n, outs);
+    for (const { group, values } of this.groups) {
+      const outs = group.classes.map((C) => allocArray(C, n));
+      group.gather(values, rows, n, outs);
       for (let k = 0; k < outs.length; k++) {
-        const like = this.fastData[g.at + k];
-        out[this.fast[g.at + k]] = newData(like.type, n, n - matched, bitmap, outs[k], undefined, undefined, like.dictionary);
+        const j = group.columns[k];
+        const like = this.extended[j]!;
+        out[j] = newData(like.type, n, n - matched, bitmap, outs[k], undefined, undefined, like.dictionary);
       }
     }
     if (this.slowBatch !== undefined) {

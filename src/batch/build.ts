@@ -104,14 +104,6 @@ const STRUCT_TYPES = new WeakMap<Schema, Struct>();
 const NO_NULLS = new Uint8Array(0);
 
 /**
- * The struct `Data` of a record batch: `children` as the columns of `schema`, `length` rows,
- * no nulls at the top level. Built with the `Data` constructor directly (what `makeData`
- * builds, without its per-call visitor dispatch, which costs about a microsecond) and one
- * `Struct` type per schema object. Unlike `makeBatch` it checks nothing: the caller
- * guarantees one child per field, each of `length` rows and of its field's type. Use with
- * `recordBatch` on per-batch hot paths.
- */
-/**
  * One empty, frozen list shared as the `children` of leaf `Data` and the `variadicBuffers`
  * of every `Data` built here: the `Data` constructor would otherwise allocate two empty
  * arrays per column of every batch (objects that live as long as the batch, and that the
@@ -121,6 +113,14 @@ const NO_NULLS = new Uint8Array(0);
  */
 export const NO_DATA: Data[] = Object.freeze([]) as unknown as Data[];
 
+/**
+ * The struct `Data` of a record batch: `children` as the columns of `schema`, `length` rows,
+ * no nulls at the top level. Built with the `Data` constructor directly (what `makeData`
+ * builds, without its per-call visitor dispatch, which costs about a microsecond) and one
+ * `Struct` type per schema object. Unlike `makeBatch` it checks nothing: the caller
+ * guarantees one child per field, each of `length` rows and of its field's type. Use with
+ * `recordBatch` on per-batch hot paths.
+ */
 export function structData(schema: Schema, children: Data[], length: number): Data<Struct> {
   let type = STRUCT_TYPES.get(schema);
   if (type === undefined) {

@@ -229,7 +229,7 @@ interface BatchGatherPlan {
   readonly rest: readonly number[];
 }
 
-interface GatherGroup {
+export interface GatherGroup {
   readonly columns: readonly number[];
   /** Each column's values class (checked per batch; a mismatch takes the general path). */
   readonly classes: readonly FixedArrayConstructor[];
@@ -237,6 +237,21 @@ interface GatherGroup {
 }
 
 const BATCH_GATHER_PLANS = new WeakMap<Schema, BatchGatherPlan>();
+
+/**
+ * The stride-1 fixed-width columns at positions `fused` of `columns` in groups of up to
+ * `MULTI_GATHER_MAX`, each with the shared generated loop for its columns' classes
+ * (`multiGatherFor`).
+ */
+export function gatherGroups(fused: readonly number[], columns: readonly Data[]): GatherGroup[] {
+  const groups: GatherGroup[] = [];
+  for (let at = 0; at < fused.length; at += MULTI_GATHER_MAX) {
+    const cols = fused.slice(at, at + MULTI_GATHER_MAX);
+    const classes = cols.map((j) => columns[j].values.constructor as FixedArrayConstructor);
+    groups.push({ columns: cols, classes, gather: multiGatherFor(classes) });
+  }
+  return groups;
+}
 
 function batchGatherPlan(schema: Schema, columns: readonly Data[]): BatchGatherPlan {
   let plan = BATCH_GATHER_PLANS.get(schema);
@@ -247,13 +262,7 @@ function batchGatherPlan(schema: Schema, columns: readonly Data[]): BatchGatherP
     if (isFixedWidth(d.type.typeId) && d.stride === 1 && ArrayBuffer.isView(d.values)) fused.push(j);
     else rest.push(j);
   });
-  const groups: GatherGroup[] = [];
-  for (let at = 0; at < fused.length; at += MULTI_GATHER_MAX) {
-    const cols = fused.slice(at, at + MULTI_GATHER_MAX);
-    const classes = cols.map((j) => columns[j].values.constructor as FixedArrayConstructor);
-    groups.push({ columns: cols, classes, gather: multiGatherFor(classes) });
-  }
-  plan = { groups, rest };
+  plan = { groups: gatherGroups(fused, columns), rest };
   BATCH_GATHER_PLANS.set(schema, plan);
   return plan;
 }
