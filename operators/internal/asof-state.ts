@@ -65,7 +65,7 @@ export class AsofState {
   /**
    * The fused walks when every column has one element per row, else `undefined`: by
    * `allowExact` (exact matches: +1) and reading right key codes through a dictionary's
-   * translation table (+2), each looked up on first use.
+   * translation table (+2) and checking a tolerance (+4), each looked up on first use.
    */
   private fused: (AsofBackwardColumns | undefined)[] | undefined;
   /** The fill flags of the fused walks. */
@@ -110,7 +110,7 @@ export class AsofState {
 
   private setFill(fill: readonly boolean[]): void {
     this.fill = fill;
-    this.fused = this.columns.every((c) => c.stride === 1) ? [undefined, undefined, undefined, undefined] : undefined;
+    this.fused = this.columns.every((c) => c.stride === 1) ? new Array<AsofBackwardColumns | undefined>(8).fill(undefined) : undefined;
   }
 
   /** Whether `begin`/`walkPart`/`finish` can be used (every column has one element per row). */
@@ -182,12 +182,14 @@ export class AsofState {
     }
     this.walked = true;
     const fused = this.fused!;
-    const v = (allowExact ? 1 : 0) + (xlat === null ? 0 : 2);
+    const withTolerance = tolerance >= 0n;
+    const v = (allowExact ? 1 : 0) + (xlat === null ? 0 : 2) + (withTolerance ? 4 : 0);
     const walk = (fused[v] ??= asofBackwardColumns(
       this.columns.map((c) => c.ctor),
       this.fill,
       allowExact,
       xlat !== null,
+      withTolerance,
     ));
     walk(lt, lc, nl, rt, rc, nr, this.mask, latestTime, tolerance, match, arrays, this.nulls, outOffset, xlat);
     for (let j = 0; j < arrays.length; j++) this.outNulls[j] += this.nulls[j];

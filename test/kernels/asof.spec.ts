@@ -85,14 +85,16 @@ describe('asofBackwardColumns', () => {
    * With `fill`, the Float64 column's null right rows leave its state alone (`fillNulls`).
    * With `wide`, the two columns come after seven others (so they keep their validity in
    * `stateValid`, not in the mask byte). With `translated`, the right key codes (no nulls)
-   * are passed as indices into a translation table (the `xlat` variant).
+   * are passed as indices into a translation table (the `xlat` variant). Without a
+   * tolerance (`NO_TOLERANCE`) it runs the variant without tolerance code, as `AsofState`
+   * picks it.
    */
   function fused(
     lt: number[], lc: number[], rt: number[], rc: number[], rv: (number | null)[], keys: number,
     tolerance: bigint, exact: boolean, releases: [number, number][], offset: number, fill = false, wide = false, translated = false,
   ) {
     const pad = wide ? MASK_COLUMNS : 0;
-    const loop = asofBackwardColumns([...Array<Float64ArrayConstructor>(pad).fill(Float64Array), Float64Array, Int32Array], [...Array<boolean>(pad).fill(false), fill, false], exact, translated);
+    const loop = asofBackwardColumns([...Array<Float64ArrayConstructor>(pad).fill(Float64Array), Float64Array, Int32Array], [...Array<boolean>(pad).fill(false), fill, false], exact, translated, tolerance >= 0n);
     // a translation table that reverses the codes: index i → code keys - 1 - i
     const xlat = translated ? Int32Array.from({ length: keys }, (_, i) => keys - 1 - i) : null;
     const keyArg = (c: number[]) => (translated ? C(c.map((x) => keys - 1 - x)) : C(c));
