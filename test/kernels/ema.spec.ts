@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emaRows, emaTimes, int64ToFloat64 } from '../../src/kernels/ema';
+import fc from 'fast-check';
+import { emaRows, emaRowsPlain, emaTimes, int64ToFloat64 } from '../../src/kernels/ema';
 import { cutoffRows } from '../../src/kernels/cutoff';
 
 describe('ema kernels', () => {
@@ -16,6 +17,43 @@ describe('ema kernels', () => {
     expect(v[0]).toBe(0b0111);
     expect([...count]).toEqual([0, 2, 1]);
     expect(weight[1]).toBe(1.5);
+  });
+
+  it('emaRowsPlain: the doc example', () => {
+    const [mean, weight, count, out] = [new Float64Array(1), new Float64Array(1), new Float64Array(1), new Float64Array(2)];
+    emaRowsPlain(Float64Array.of(2, 4), Int32Array.of(-1, -1), 2, 0.5, mean, weight, count, out);
+    expect([...out]).toEqual([2, 3]);
+    expect([weight[0], count[0]]).toEqual([1, 2]);
+  });
+
+  it('emaRowsPlain gives bit for bit what emaRows gives (adjust false, no nulls), its state included (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -1, max: 3 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { maxLength: 60 }),
+        fc.constantFrom(0.1, 0.3, 0.5, 0.25, 2 / 3, 0.9, 1),
+        fc.nat(60),
+        (rows, alpha, cut) => {
+          const n = rows.length;
+          const codes = Int32Array.from(rows, (r) => r[0]);
+          // repeated values (x === m) take their own branch: make some
+          const values = Float64Array.from(rows, (r, i) => (i % 5 === 4 && i > 0 ? rows[i - 1][1] : r[1]));
+          const state = () => [new Float64Array(5), new Float64Array(5), new Float64Array(5)] as const;
+          const [m1, w1, c1] = state();
+          const [m2, w2, c2] = state();
+          const o1 = new Float64Array(n);
+          const o2 = new Float64Array(n);
+          const v = new Uint8Array(Math.ceil(n / 8) + 1);
+          // general loop over all rows; plain loop in two calls (state carried)
+          expect(emaRows(values, null, 0, codes, n, alpha, false, false, 1, m1, w1, c1, o1, v)).toBe(0);
+          const k = Math.min(cut, n);
+          emaRowsPlain(values.subarray(0, k), codes.subarray(0, k), k, alpha, m2, w2, c2, o2.subarray(0, k));
+          emaRowsPlain(values.subarray(k), codes.subarray(k), n - k, alpha, m2, w2, c2, o2.subarray(k));
+          expect([...o2]).toEqual([...o1]);
+          expect([...m2, ...w2, ...c2]).toEqual([...m1, ...w1, ...c1]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('emaTimes decays by 0.5^(dt / halfLife) between valid values, reading times as words', () => {

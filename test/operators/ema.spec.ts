@@ -177,6 +177,50 @@ describe('ema', () => {
   });
 });
 
+describe('ema: batches without nulls take a loop of their own (adjust false)', () => {
+  it('gives what the general loop gives, whatever batches with nulls come between (property)', () => {
+    // EmaState decides per batch; a batch with a null decays weights and sends every later
+    // batch to the general loop, so a reference run through only the general loop is one
+    // whose first batch has a null (minPeriods 1 keeps its outputs the same)
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.option(fc.integer({ min: -50, max: 50 }), { freq: 6 })), { minLength: 1, maxLength: 50 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 4 }),
+        fc.constantFrom(0.1, 0.5, 2 / 3, 0.3),
+        fc.boolean(),
+        (rows, cuts, alpha, ignoreNulls) => {
+          const b = batch({ ts: rows.map((_, i) => i + 1), k: rows.map((r) => r[0]), px: rows.map((r) => r[1]) }, S);
+          const pieces = split(b, [...new Set(cuts.map((c) => c % rows.length))].filter((c) => c > 0).sort((x, y) => x - y));
+          const opts: EmaOptions = { by: 'k', columns: { e: 'px' }, alpha, adjust: false, ignoreNulls };
+          const got = toColumns(run(pieces, opts)).e;
+          // the reference: one row-at-a-time pandas-style recursion (adjust false)
+          const mean = new Map<string, number>();
+          const weight = new Map<string, number>();
+          const want = rows.map(([k, x]) => {
+            if (x === null) {
+              if (!ignoreNulls && mean.has(k)) weight.set(k, weight.get(k)! * (1 - alpha));
+              return null;
+            }
+            if (!mean.has(k)) {
+              mean.set(k, x);
+              weight.set(k, 1);
+              return x;
+            }
+            const old = weight.get(k)! * (1 - alpha);
+            const m = mean.get(k)!;
+            const next = m === x ? m : old === 1 - alpha ? (1 - alpha) * m + alpha * x : (old * m + alpha * x) / (old + alpha);
+            mean.set(k, next);
+            weight.set(k, 1);
+            return next;
+          });
+          expect(got).toEqual(want);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('ema against nodejs-polars ewmMean over a key (oracle)', () => {
   it('random keys, values, nulls, alpha, adjust, ignoreNulls, minPeriods and splits', () => {
     fc.assert(
