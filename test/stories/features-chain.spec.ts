@@ -21,6 +21,7 @@ import { sum } from '../../src/aggs/agg';
 import { col } from '../../src/expr';
 import { replay } from '../../src/time/replay';
 import { batch } from '../../src/testing/builders';
+import type { SchemaSpec } from '../../src/testing/schema';
 import { expectParity } from '../../src/testing/parity';
 import { toColumns } from '../../src/testing/read';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
@@ -138,5 +139,29 @@ describe('the features chain, whole', () => {
       const { weir } = inputs(c);
       await expectParity(features(true), { trades: weir.trades, quotes: weir.quotes }, { runs: 12, seed });
     }
+  });
+
+  it('with null tickers too (they match no quote; cumulative and ema group them together): parity', async () => {
+    const c = fc.sample(caseOf(20), { seed: 4, numRuns: 1 })[0];
+    const { weir } = inputs(c);
+    // every 4th trade's and 5th quote's ticker null (a dictionary column)
+    const withNullKeys = (b: RecordBatch, every: number, spec: SchemaSpec) => {
+      const cols = toColumns(b);
+      return batch({ ...cols, ticker: cols.ticker.map((k, i) => (i % every === 1 ? null : k)) } as never, spec);
+    };
+    const trades = withNullKeys(weir.trades, 4, { ts: 'timestamp[ms]', ticker: 'dictionary', price: 'float64', size: 'int32' });
+    const quotes = withNullKeys(weir.quotes, 5, { ts: 'timestamp[ms]', ticker: 'dictionary', bid: 'float64', ask: 'float64' });
+    const out = toColumns(await replay(features(true), { trades: [trades], quotes: [quotes] }));
+    const keys = toColumns(trades).ticker as (string | null)[];
+    keys.forEach((k, i) => {
+      if (k === null) expect([out.bid[i], out.ask[i], out.mid[i]]).toEqual([null, null, null]);
+    });
+    // the null-key trades' running volume is one group: the running sum of their sizes
+    const sizes = toColumns(trades).size as number[];
+    let acc = 0;
+    keys.forEach((k, i) => {
+      if (k === null) expect(out.cumVolume[i]).toBe((acc += sizes[i]));
+    });
+    await expectParity(features(true), { trades, quotes }, { runs: 12, seed: 4 });
   });
 });
