@@ -1,5 +1,5 @@
 /**
- * The flagship chain as a whole (the one `npm start` and `bench/features` run): quotes'
+ * The flagship chain as a whole (`features` of the story `npm start` runs): quotes'
  * bid/ask forward-filled per ticker → trades as-of joined to them (backward, by ticker) →
  * mid, spread, price × size → cumulative volume and price × size per ticker → VWAP (and an
  * EMA of the price per ticker). Each operator has its own oracle and parity tests; this
@@ -9,42 +9,18 @@
  * any batch split, replay cycle, delivery order and live.
  */
 import { describe, expect, it } from 'vitest';
-import type { Observable } from 'rxjs';
 import type { RecordBatch, Table } from 'apache-arrow';
 import fc from 'fast-check';
-import { asofJoin } from '../../operators/asofJoin';
-import { cumulative } from '../../operators/cumulative';
-import { ema } from '../../operators/ema';
-import { ffill } from '../../operators/ffill';
-import { withColumns } from '../../operators/withColumns';
-import { sum } from '../../src/aggs/agg';
-import { col } from '../../src/expr';
 import { replay } from '../../src/time/replay';
 import { batch } from '../../src/testing/builders';
 import type { SchemaSpec } from '../../src/testing/schema';
 import { expectParity } from '../../src/testing/parity';
 import { toColumns } from '../../src/testing/read';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
+import { features } from '../../stories/features/story';
 
+/** The story's EMA (`pxEma`): alpha 0.1, adjust false. */
 const ALPHA = 0.1;
-
-/** The chain, as the benchmark and the story write it. */
-function features(withEma: boolean) {
-  return ({ trades, quotes }: { trades: Observable<RecordBatch>; quotes: Observable<RecordBatch> }): Observable<RecordBatch> => {
-    const filled = quotes.pipe(ffill({ by: 'ticker', columns: ['bid', 'ask'] }));
-    const out = trades.pipe(
-      asofJoin(filled, { by: 'ticker' }),
-      withColumns({
-        mid: col('bid').add(col('ask')).div(2),
-        spread: col('ask').sub(col('bid')),
-        pv: col('price').mul(col('size')),
-      }),
-      cumulative({ by: 'ticker', aggs: { cumVolume: sum('size'), cumPv: sum('pv') } }),
-      withColumns({ vwap: col('cumPv').div(col('cumVolume')) }),
-    );
-    return withEma ? out.pipe(ema({ by: 'ticker', columns: { ema: 'price' }, alpha: ALPHA, adjust: false })) : out;
-  };
-}
 
 /** The same job in nodejs-polars (as bench/features/polars.ts writes it). */
 function polarsFeatures(trades: RecordBatch, quotes: RecordBatch): Table {
@@ -57,7 +33,7 @@ function polarsFeatures(trades: RecordBatch, quotes: RecordBatch): Table {
       pl.col('price').mul(pl.col('size').cast(pl.Float64)).alias('pv'),
       pl.col('size').cast(pl.Float64).cumSum().over('ticker').alias('cumVolume'),
       pl.col('price').mul(pl.col('size').cast(pl.Float64)).cumSum().over('ticker').alias('cumPv'),
-      pl.col('price').ewmMean({ alpha: ALPHA, adjust: false }).over('ticker').alias('ema'),
+      pl.col('price').ewmMean({ alpha: ALPHA, adjust: false }).over('ticker').alias('pxEma'),
     )
     .withColumns(pl.col('cumPv').div(pl.col('cumVolume')).alias('vwap'));
   return fromPolars(out);
@@ -116,7 +92,7 @@ describe('the features chain, whole', () => {
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
         const { weir, polars } = inputs(c);
-        const got = toColumns(await replay(features(true), { trades: [weir.trades], quotes: [weir.quotes] }));
+        const got = toColumns(await replay(features, { trades: [weir.trades], quotes: [weir.quotes] }));
         const want = toColumns(polarsFeatures(polars.trades, polars.quotes));
         expect(got.ts).toHaveLength(c.trades.length);
         // the join's columns and the sums: the same operations in the same order, so exactly equal
@@ -125,8 +101,8 @@ describe('the features chain, whole', () => {
         }
         expect(got.ticker).toEqual(c.trades.map((t) => t.k));
         // the EMA: the same recursion, written differently (rounding only)
-        const ge = got.ema as number[];
-        const we = want.ema as number[];
+        const ge = got.pxEma as number[];
+        const we = want.pxEma as number[];
         ge.forEach((v, i) => expect(v).toBeCloseTo(we[i], 9));
       }),
       { numRuns: 60 },
@@ -137,7 +113,7 @@ describe('the features chain, whole', () => {
     for (const seed of [1, 2, 3]) {
       const c = fc.sample(caseOf(20), { seed, numRuns: 1 })[0];
       const { weir } = inputs(c);
-      await expectParity(features(true), { trades: weir.trades, quotes: weir.quotes }, { runs: 12, seed });
+      await expectParity(features, { trades: weir.trades, quotes: weir.quotes }, { runs: 12, seed });
     }
   });
 
@@ -151,7 +127,7 @@ describe('the features chain, whole', () => {
     };
     const trades = withNullKeys(weir.trades, 4, { ts: 'timestamp[ms]', ticker: 'dictionary', price: 'float64', size: 'int32' });
     const quotes = withNullKeys(weir.quotes, 5, { ts: 'timestamp[ms]', ticker: 'dictionary', bid: 'float64', ask: 'float64' });
-    const out = toColumns(await replay(features(true), { trades: [trades], quotes: [quotes] }));
+    const out = toColumns(await replay(features, { trades: [trades], quotes: [quotes] }));
     const keys = toColumns(trades).ticker as (string | null)[];
     keys.forEach((k, i) => {
       if (k === null) expect([out.bid[i], out.ask[i], out.mid[i]]).toEqual([null, null, null]);
@@ -162,6 +138,6 @@ describe('the features chain, whole', () => {
     keys.forEach((k, i) => {
       if (k === null) expect(out.cumVolume[i]).toBe((acc += sizes[i]));
     });
-    await expectParity(features(true), { trades, quotes }, { runs: 12, seed: 4 });
+    await expectParity(features, { trades, quotes }, { runs: 12, seed: 4 });
   });
 });
