@@ -3,7 +3,7 @@ import { type Data, type DataType, Field, Float64, type RecordBatch, type Schema
 import { InvalidOptionError } from '../src/errors';
 import { recordBatch, schemaWith, structData } from '../src/batch/build';
 import { bitmapBytes } from '../src/kernels/bitmap';
-import { emaRows, emaRowsPlain, emaTimes } from '../src/kernels/ema';
+import { emaRows, emaRowsPlain, emaTimes, unitWeights } from '../src/kernels/ema';
 import { newData } from '../src/batch/take';
 import { allocArray } from '../src/kernels/gather';
 import { type DurationLike, durationToNs } from '../src/time/duration';
@@ -224,7 +224,7 @@ export class EmaState implements KeyedArrays {
     this.lastHi = Array.from({ length: k }, () => new Int32Array(0));
     this.lastLo = Array.from({ length: k }, () => new Int32Array(0));
     this.decayed = new Array<boolean>(k).fill(false);
-    this.plain = p.halfLifeNs <= 0 && !p.adjust && p.minPeriods <= 1 && 1 - p.alpha + p.alpha === 1;
+    this.plain = p.halfLifeNs <= 0 && !p.adjust && p.minPeriods <= 1 && unitWeights(p.alpha);
   }
 
   grow(slots: number): void {

@@ -22,6 +22,15 @@
  */
 
 /**
+ * Whether `(1 - alpha) + alpha` is exactly 1 in doubles (most alphas): with `adjust: false`
+ * a key's weight then stays 1 from one valid value to the next, and the recursion needs no
+ * division.
+ */
+export function unitWeights(alpha: number): boolean {
+  return 1 - alpha + alpha === 1;
+}
+
+/**
  * Row-based EMA of `values[0..n)` (`validity` null: no nulls; else bit `vOff + i`), per
  * key `codes`. Writes `out[i]` and sets bit `i` of `outValidity` (zero-filled) for each row
  * with a result; returns the number of null results. State arrays need an entry for every
@@ -52,7 +61,7 @@ export function emaRows(
   // adjust: false with the key's weight at 1 (no null decayed it): the denominator is
   // decay + alpha, which is exactly 1 for most alphas: then the division is skipped (the
   // result is bit for bit the same)
-  const unit = !adjust && decay + alpha === 1;
+  const unit = !adjust && unitWeights(alpha);
   let nulls = 0;
   for (let i = 0; i < n; i++) {
     const s = codes[i] + 1;
@@ -91,7 +100,7 @@ export function emaRows(
 
 /**
  * {@link emaRows} for the common case, without its per-row checks: `adjust: false` with
- * `(1 - alpha) + alpha === 1` exactly, no null value in the batch, `minPeriods <= 1`, and
+ * {@link unitWeights}`(alpha)`, no null value in the batch, `minPeriods <= 1`, and
  * every key that has a value has weight 1 (no null decayed a weight: the caller tracks it).
  * Then each row's output is `m = x` for a key's first value, else
  * `(1 - alpha) * m + alpha * x` (`m` kept when `x === m`): bit for bit what `emaRows` gives,
