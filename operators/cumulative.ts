@@ -72,7 +72,9 @@ export interface CumulativeOptions extends ExpiryOptions {
  * **Cost per batch**: one key encoding, one Float64 read of each aggregated column
  * (zero-copy for Float64), then one typed-array loop per aggregation (the cumulative sum
  * is `s[k] += v[i]; out[i] = s[k]`); output columns are new Float64 arrays (from a shared
- * slab). With `expireAfter`, one more pass over the rows
+ * slab). When every aggregation is a `sum`, `count` or `mean` and the batch's aggregated
+ * columns hold no null, one generated loop runs them all, reading each column's own
+ * values (no Float64 copy; the same results bit for bit): two sums over 5M trades ~10% faster. With `expireAfter`, one more pass over the rows
  * tracks each key's last time (and an expiry sweep), about 7 µs per 200-row batch.
  */
 export function cumulative(options: CumulativeOptions): OperatorFunction<RecordBatch, RecordBatch> {
@@ -86,6 +88,7 @@ export function cumulative(options: CumulativeOptions): OperatorFunction<RecordB
       run: (codes, _times, n, columns, out, at) => {
         for (let j = 0; j < columnOf.length; j++) out[at + j] = state.run(j, codes, n, columnOf[j] < 0 ? null : columns[columnOf[j]]);
       },
+      runRaw: (codes, n, raw, out, at) => state.runAll(codes, n, columnOf, raw, out, at),
     };
   });
 }

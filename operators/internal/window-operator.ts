@@ -38,6 +38,12 @@ export interface WindowKernels extends KeyedArrays {
    * distinct aggregated column (valid for this call only).
    */
   run(codes: Int32Array, times: BigInt64Array, n: number, columns: readonly FloatColumn[], out: Data[], at: number): void;
+  /**
+   * Optional, tried before `run`: every aggregation from the distinct aggregated columns'
+   * own `Data` (`raw[c]`), written to `out[at + j]`, when the state has a faster loop for
+   * this batch; returns false (having done nothing) otherwise.
+   */
+  runRaw?(codes: Int32Array, n: number, raw: readonly Data[], out: Data[], at: number): boolean;
 }
 
 /** The aggregations resolved against the input schema. */
@@ -85,6 +91,8 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
     // per aggregated column: its reader and the column object handed to the kernels, reused
     const readers: Float64Reader[] = [];
     const cols: MutableColumn[] = [];
+    // per aggregated column: its Data in the current batch (reused; cleared after each batch)
+    const raw: Data[] = [];
     let inputs: readonly number[] = [];
     let width = 0;
 
@@ -117,17 +125,21 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
       const n = batch.numRows;
       const c = store.encodeCodes(batch, times);
       const children = batch.data.children;
-      for (let k = 0; k < inputs.length; k++) {
-        const d = children[inputs[k]];
-        const col = cols[k];
-        col.values = readers[k].read(d, n);
-        col.validity = bitsOf(d);
-        col.offset = d.offset;
-      }
       // the input columns, then one column per aggregation written by the kernels, in an array of the exact size
       const data = new Array<Data>(width);
       for (let j = 0; j < children.length; j++) data[j] = children[j];
-      state!.run(c, times, n, cols, data, children.length);
+      for (let k = 0; k < inputs.length; k++) raw[k] = children[inputs[k]];
+      if (!state!.runRaw?.(c, n, raw, data, children.length)) {
+        for (let k = 0; k < inputs.length; k++) {
+          const d = raw[k];
+          const col = cols[k];
+          col.values = readers[k].read(d, n);
+          col.validity = bitsOf(d);
+          col.offset = d.offset;
+        }
+        state!.run(c, times, n, cols, data, children.length);
+      }
+      raw.fill(undefined as never);
       store.endBatch();
       return recordBatch(outSchema!, structData(outSchema!, data, n));
     };

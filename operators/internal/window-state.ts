@@ -6,12 +6,13 @@
  * `src/kernels/rolling.ts`).
  */
 import { Float64, type Data } from 'apache-arrow';
+import { bitsOf } from './fill-numeric';
 import { fixedData } from '../../src/batch/build';
 import type { AggOp } from '../../src/aggs/agg';
 import type { FloatColumn } from '../../src/aggs/values';
 import { bitmapBytes } from '../../src/kernels/bitmap';
 import { allocArray } from '../../src/kernels/gather';
-import { cumCount, cumFirstLast, cumMean, cumMinMax, cumSum, cumVar } from '../../src/kernels/cumulative';
+import { type RunningOp, cumCount, cumFirstLast, cumMean, cumMinMax, cumSum, cumVar, cumulativeLoop } from '../../src/kernels/cumulative';
 import {
   COUNT,
   FIRST,
@@ -84,7 +85,22 @@ export class SlotArrays implements KeyedArrays {
 export class CumulativeState implements KeyedArrays {
   private readonly states: SlotArrays[];
 
+  /** Whether every aggregation is a `sum`, `count` or `mean` (see `runAll`). */
+  private readonly running: boolean;
+  // runAll's argument arrays, reused
+  private readonly values: unknown[];
+  private readonly classes: ({ name: string } | null)[];
+  private readonly sums: Float64Array[];
+  private readonly counts: (Float64Array | null)[];
+  private readonly outs: Float64Array[];
+
   constructor(private readonly ops: readonly AggOp[]) {
+    this.running = ops.every((op) => op === 'sum' || op === 'count' || op === 'mean');
+    this.values = new Array<unknown>(ops.length).fill(null);
+    this.classes = new Array<{ name: string } | null>(ops.length).fill(null);
+    this.sums = new Array<Float64Array>(ops.length);
+    this.counts = new Array<Float64Array | null>(ops.length).fill(null);
+    this.outs = new Array<Float64Array>(ops.length);
     this.states = ops.map((op) => {
       const s = new SlotArrays();
       const f = () => new Float64Array(16);
@@ -127,6 +143,45 @@ export class CumulativeState implements KeyedArrays {
 
   remap(map: Int32Array, slots: number): void {
     for (const s of this.states) s.remap(map, slots);
+  }
+
+  /**
+   * Every aggregation over one batch in one generated loop (`cumulativeLoop`), straight from
+   * the columns' own values, when every aggregation is a `sum`, `count` or `mean` and none of
+   * their columns (`raw[columnOf[j]]`; `columnOf[j] < 0` for `count()`) holds a null in this
+   * batch: writes the outputs to `out[at + j]` and returns true. Returns false (having done
+   * nothing) otherwise: then `run` per aggregation.
+   */
+  runAll(codes: Int32Array, n: number, columnOf: readonly number[], raw: readonly Data[], out: Data[], at: number): boolean {
+    if (!this.running) return false;
+    const k = this.ops.length;
+    const values = this.values;
+    const classes = this.classes;
+    for (let j = 0; j < k; j++) {
+      const c = columnOf[j];
+      if (c < 0) {
+        values[j] = null;
+        classes[j] = null;
+        continue;
+      }
+      const d = raw[c];
+      if (bitsOf(d) !== null) return false;
+      values[j] = d.values;
+      classes[j] = (d.values as object).constructor;
+    }
+    const sums = this.sums;
+    const counts = this.counts;
+    const outs = this.outs;
+    for (let j = 0; j < k; j++) {
+      const a = this.states[j].arrays as Float64Array[];
+      sums[j] = a[0];
+      counts[j] = this.ops[j] === 'mean' ? a[1] : null;
+      outs[j] = allocArray(Float64Array, n);
+    }
+    cumulativeLoop(this.ops as readonly RunningOp[], classes)(codes, n, values, sums, counts, outs);
+    for (let j = 0; j < k; j++) out[at + j] = outputData(outs[j], null, 0, n);
+    values.fill(null);
+    return true;
   }
 
   /** Aggregation `j` over one batch: the output column. `col` is `null` for `count()`. */

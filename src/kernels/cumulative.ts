@@ -209,3 +209,52 @@ export function cumFirstLast(
   }
   return nulls;
 }
+
+/** What {@link cumulativeLoop} runs per aggregation. */
+export type RunningOp = 'sum' | 'count' | 'mean';
+
+/**
+ * Several running sums, counts and means over one batch in one loop: `values[j]` is
+ * aggregation j's column (any numeric typed array, read as a double; ignored for `count`),
+ * `sums[j]` its per-slot state (the running sum; the count for `count`), `counts[j]` the
+ * running count for `mean`, `outs[j]` its output. Every value must be valid (no null in
+ * the batch): then each output is what {@link cumSum}, {@link cumCount} and {@link cumMean}
+ * give over the column read as Float64, bit for bit, and never null.
+ */
+export type CumulativeLoop = (
+  codes: Int32Array,
+  n: number,
+  values: readonly unknown[],
+  sums: readonly Float64Array[],
+  counts: readonly (Float64Array | null)[],
+  outs: readonly Float64Array[],
+) => void;
+
+const CUMULATIVE_LOOPS = new Map<string, CumulativeLoop>();
+
+/**
+ * The generated {@link CumulativeLoop} for these operations over columns of these
+ * typed-array classes (`null` for `count`): one function per combination, so that every
+ * column's loads stay monomorphic and the key codes are read once per row for all the
+ * aggregations (two separate sums over 1M rows: ~10 ms; in one loop: ~8.6).
+ */
+export function cumulativeLoop(ops: readonly RunningOp[], classes: readonly ({ name: string } | null)[]): CumulativeLoop {
+  const key = ops.map((op, j) => `${op}:${classes[j]?.name ?? ''}`).join(',');
+  let fn = CUMULATIVE_LOOPS.get(key);
+  if (fn === undefined) {
+    const head: string[] = ['"use strict";'];
+    const body: string[] = [];
+    ops.forEach((op, j) => {
+      const big = classes[j]?.name === 'BigInt64Array' || classes[j]?.name === 'BigUint64Array';
+      const x = big ? `Number(v${j}[i])` : `v${j}[i]`;
+      head.push(`const v${j} = values[${j}], s${j} = sums[${j}], c${j} = counts[${j}], o${j} = outs[${j}];`);
+      if (op === 'count') body.push(`  o${j}[i] = ++s${j}[k];`);
+      else if (op === 'sum') body.push(`  { const s = s${j}[k] + ${x}; s${j}[k] = s; o${j}[i] = s; }`);
+      else body.push(`  { const s = s${j}[k] + ${x}; const c = c${j}[k] + 1; s${j}[k] = s; c${j}[k] = c; o${j}[i] = s / c; }`);
+    });
+    const source = [...head, 'for (let i = 0; i < n; i++) {', '  const k = codes[i] + 1;', ...body, '}'].join('\n');
+    fn = new Function('codes', 'n', 'values', 'sums', 'counts', 'outs', source) as CumulativeLoop;
+    CUMULATIVE_LOOPS.set(key, fn);
+  }
+  return fn;
+}
