@@ -12,7 +12,7 @@ import type { AggOp } from '../../src/aggs/agg';
 import type { FloatColumn } from '../../src/aggs/values';
 import { bitmapBytes } from '../../src/kernels/bitmap';
 import { allocArray } from '../../src/kernels/gather';
-import { type RunningOp, cumCount, cumFirstLast, cumMean, cumMinMax, cumSum, cumVar, cumulativeLoop } from '../../src/kernels/cumulative';
+import { type CumulativeLoop, type RunningOp, cumCount, cumFirstLast, cumMean, cumMinMax, cumSum, cumVar, cumulativeLoop } from '../../src/kernels/cumulative';
 import {
   COUNT,
   FIRST,
@@ -93,6 +93,9 @@ export class CumulativeState implements KeyedArrays {
   private readonly sums: Float64Array[];
   private readonly counts: (Float64Array | null)[];
   private readonly outs: Float64Array[];
+  /** The generated loop of the last batch, and the column classes it was generated for. */
+  private loop: CumulativeLoop | undefined = undefined;
+  private loopClasses: ({ name: string } | null)[] = [];
 
   constructor(private readonly ops: readonly AggOp[]) {
     this.running = ops.every((op) => op === 'sum' || op === 'count' || op === 'mean');
@@ -178,7 +181,13 @@ export class CumulativeState implements KeyedArrays {
       counts[j] = this.ops[j] === 'mean' ? a[1] : null;
       outs[j] = allocArray(Float64Array, n);
     }
-    cumulativeLoop(this.ops as readonly RunningOp[], classes)(codes, n, values, sums, counts, outs);
+    // the classes are the schema's, so the loop of the last batch almost always fits: no lookup per batch
+    let loop = this.loop;
+    if (loop === undefined || classes.some((c, j) => c !== this.loopClasses[j])) {
+      loop = this.loop = cumulativeLoop(this.ops as readonly RunningOp[], classes);
+      this.loopClasses = classes.slice();
+    }
+    loop(codes, n, values, sums, counts, outs);
     for (let j = 0; j < k; j++) out[at + j] = outputData(outs[j], null, 0, n);
     values.fill(null);
     return true;
