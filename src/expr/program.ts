@@ -23,6 +23,7 @@ import { ExpressionError } from '../errors';
 import { fixedData } from '../batch/build';
 import { newData } from '../batch/take';
 import { type FixedArrayConstructor, allocArray } from '../kernels/gather';
+import { compileLoop } from '../kernels/compile';
 import {
   compareBytes,
   compareToLiteral,
@@ -67,7 +68,7 @@ function cachedLoop(source: string, types: string): Variant['fn'] {
   const key = `${types}\n${source}`;
   let fn = loopCache.get(key);
   if (fn === undefined) {
-    fn = new Function('n', 'V', 'O', 'B', 'D', 'X', 'R', 'RB', 'H', source) as Variant['fn'];
+    fn = compileLoop<Variant['fn']>('expression', ['n', 'V', 'O', 'B', 'D', 'X', 'R', 'RB', 'H'], source);
     if (loopCache.size >= LOOP_CACHE_MAX) loopCache.delete(loopCache.keys().next().value as string);
     loopCache.set(key, fn);
   }

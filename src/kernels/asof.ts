@@ -3,6 +3,7 @@
  * typed-array code: no RxJS, no Arrow objects.
  */
 import type { FixedArray } from './gather';
+import { compileLoop } from './compile';
 
 /** No tolerance: any earlier right row matches. */
 export const NO_TOLERANCE = -1n;
@@ -200,7 +201,7 @@ export function scatterFixed<T extends FixedArray>(values: T, stride: number, sr
   if (stride === 1) {
     let fn = FIXED_SCATTERS.get(values.constructor);
     if (fn === undefined) {
-      fn = new Function('values', 'src', 'dst', 'k', 'out', '"use strict";\nfor (let i = 0; i < k; i++) out[dst[i]] = values[src[i]];') as FixedScatter;
+      fn = compileLoop<FixedScatter>('scatter', ['values', 'src', 'dst', 'k', 'out'], '"use strict";\nfor (let i = 0; i < k; i++) out[dst[i]] = values[src[i]];');
       FIXED_SCATTERS.set(values.constructor, fn);
     }
     fn(values, src, dst, k, out);
@@ -591,7 +592,7 @@ export function asofBackwardColumns(
   let fn = FUSED_LOOPS.get(key);
   if (fn === undefined) {
     const source = fusedSource(flags, allowExact, translated, withTolerance);
-    fn = new Function('lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'mask', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', 'outOffset', 'xlat', source) as AsofBackwardColumns;
+    fn = compileLoop<AsofBackwardColumns>('asof-backward-walk', ['lt', 'lc', 'nl', 'rt', 'rc', 'nr', 'mask', 'latestTime', 'tolerance', 'match', 'columns', 'nulls', 'outOffset', 'xlat'], source);
     FUSED_LOOPS.set(key, fn);
   }
   return fn;

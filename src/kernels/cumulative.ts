@@ -13,6 +13,7 @@
  * every row (polars' `cum_count`); `first`/`last` give the first/last non-null value so far
  * (null before the first).
  */
+import { compileLoop } from './compile';
 
 const isValid = (validity: Uint8Array, p: number): boolean => ((validity[p >> 3] >> (p & 7)) & 1) === 1;
 
@@ -253,7 +254,7 @@ export function cumulativeLoop(ops: readonly RunningOp[], classes: readonly ({ n
       else body.push(`  { const s = s${j}[k] + ${x}; const c = c${j}[k] + 1; s${j}[k] = s; c${j}[k] = c; o${j}[i] = s / c; }`);
     });
     const source = [...head, 'for (let i = 0; i < n; i++) {', '  const k = codes[i] + 1;', ...body, '}'].join('\n');
-    fn = new Function('codes', 'n', 'values', 'sums', 'counts', 'outs', source) as CumulativeLoop;
+    fn = compileLoop<CumulativeLoop>('cumulative', ['codes', 'n', 'values', 'sums', 'counts', 'outs'], source);
     CUMULATIVE_LOOPS.set(key, fn);
   }
   return fn;

@@ -11,6 +11,7 @@
  *   and polars' `limit`: at most `limit` consecutive nulls after a valid value).
  */
 import type { FixedArray } from './gather';
+import { compileLoop } from './compile';
 
 /** `run[slot]` of a key that has had no valid value yet. */
 export const NO_VALUE = 0x7fffffff;
@@ -142,7 +143,7 @@ export function fixedFillLoop(values: FixedArray, stride: number): FixedFillLoop
   const k = stride === 1 ? 0 : 1;
   let fn = pair[k];
   if (fn === undefined) {
-    fn = new Function(...PARAMS, k === 0 ? STRIDE_1 : STRIDE_K) as FixedFillLoop;
+    fn = compileLoop<FixedFillLoop>('ffill', PARAMS, k === 0 ? STRIDE_1 : STRIDE_K);
     pair[k] = fn;
   }
   return fn;

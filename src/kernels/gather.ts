@@ -7,6 +7,7 @@
  * `Int32Array`) stands for "no row": it gathers a zero value and an unset validity bit.
  */
 import { bitmapBytes } from './bitmap';
+import { compileLoop } from './compile';
 
 /** Row indices for gathers. */
 export type Indices = Int32Array | Uint32Array;
@@ -102,7 +103,7 @@ function fixedGather(values: FixedArray, indices: Indices, negatives: boolean): 
   const k = negatives ? 2 : indices instanceof Uint32Array ? 1 : 0;
   let fn = fns[k];
   if (fn === undefined) {
-    fn = new Function('values', 'indices', 'n', 'out', `"use strict";\n${negatives ? HOLES_LOOP : DENSE_LOOP}`) as FixedGather;
+    fn = compileLoop<FixedGather>('gather', ['values', 'indices', 'n', 'out'], `"use strict";\n${negatives ? HOLES_LOOP : DENSE_LOOP}`);
     fns[k] = fn;
   }
   return fn;
@@ -158,7 +159,7 @@ export function makeMultiGather(columns: number): MultiGather {
     ...cols.map((c) => `  o${c}[i] = v${c}[j];`),
     '}',
   ].join('\n');
-  return new Function('values', 'indices', 'n', 'out', source) as MultiGather;
+  return compileLoop<MultiGather>('gather-columns', ['values', 'indices', 'n', 'out'], source);
 }
 
 const MULTI_GATHERS = new Map<string, MultiGather>();
