@@ -80,7 +80,7 @@ export interface CumulativeOptions extends ExpiryOptions {
  */
 export function cumulative(options: CumulativeOptions): OperatorFunction<RecordBatch, RecordBatch> {
   const o = (options ?? {}) as Partial<CumulativeOptions>;
-  return windowOperator({ aggs: o.aggs, by: o.by, on: o.on, expireAfter: o.expireAfter, onExpire: o.onExpire }, (plan) => {
+  return windowOperator({ name: 'cumulative', aggs: o.aggs, by: o.by, on: o.on, expireAfter: o.expireAfter, onExpire: o.onExpire }, (plan) => {
     const state = new CumulativeState(plan.aggs.map((a) => a.op));
     const columnOf = plan.columnOf;
     return {

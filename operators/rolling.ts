@@ -118,7 +118,7 @@ export function rolling(options: RollingOptions): OperatorFunction<RecordBatch, 
     if (rows > 0 && m > rows) throw new InvalidOptionError('minPeriods', `${m} must be <= the window of ${rows} rows`);
     minPeriods = m;
   }
-  return windowOperator({ aggs: o.aggs, by: o.by, on: o.on, expireAfter: o.expireAfter, onExpire: o.onExpire }, (plan) => {
+  return windowOperator({ name: 'rolling', aggs: o.aggs, by: o.by, on: o.on, expireAfter: o.expireAfter, onExpire: o.onExpire }, (plan) => {
     const ops = plan.aggs.map((a) => a.op);
     const columnOf = plan.columnOf;
     if ('rows' in window) {
@@ -131,7 +131,7 @@ export function rolling(options: RollingOptions): OperatorFunction<RecordBatch, 
         },
       };
     }
-    const state = new TimeWindowState(ops, plan.columnOf, plan.columns.length, window.ns, minPeriods);
+    const state = new TimeWindowState(ops, plan.columnOf, plan.inputs, window.ns, minPeriods);
     return {
       grow: (slots) => state.grow(slots),
       remap: (map, slots) => state.remap(map, slots),

@@ -72,7 +72,7 @@ export { rowsToBatches, type RowsToBatchesOptions } from './sources/rows';
 export * from './expr/index';
 
 // Aggregations (shared by cumulative and rolling)
-export { type Agg, type AggOp, type Aggs, sum, mean, min, max, count, std, variance, var, first, last } from './aggs/agg';
+export { type Agg, type AggInput, type AggOp, type Aggs, sum, mean, min, max, count, std, variance, var, first, last } from './aggs/agg';
 
 // Operators
 export { select } from '../operators/select';

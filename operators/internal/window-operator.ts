@@ -2,9 +2,10 @@
  * The body shared by `cumulative` and `rolling`: per batch, check it (a `RecordBatch`, one
  * schema, a sorted time column without nulls: `StreamValidator`), encode the `by` keys into
  * slots (`KeyedStore`: slot = code + 1 without `expireAfter`; with it, keys not seen for
- * that long are forgotten and the state compacted), read the aggregated columns as Float64 once each, run
- * one kernel per aggregation over the per-key state, and emit the input columns
- * (zero-copy) with the aggregation columns appended.
+ * that long are forgotten and the state compacted), read the aggregated inputs (columns, and
+ * expressions evaluated: `AggInputs`) as Float64 once each, run one kernel per aggregation
+ * over the per-key state, and emit the input columns (zero-copy) with the aggregation
+ * columns appended.
  */
 import type { OperatorFunction } from 'rxjs';
 import { type Data, Field, Float64, type RecordBatch, type Schema } from 'apache-arrow';
@@ -12,6 +13,7 @@ import { InvalidOptionError } from '../../src/errors';
 import { recordBatch, schemaWith, structData } from '../../src/batch/build';
 import { StreamValidator } from '../../src/batch/validate';
 import { type Agg, parseAggs, resolveAggs, type ResolvedAgg } from '../../src/aggs/agg';
+import { AggInputs } from '../../src/aggs/inputs';
 import type { FloatColumn } from '../../src/aggs/values';
 import { currentRun } from '../../src/time/run';
 import { operate } from './operate';
@@ -49,9 +51,9 @@ export interface WindowKernels extends KeyedArrays {
 /** The aggregations resolved against the input schema. */
 export interface WindowPlan {
   readonly aggs: readonly ResolvedAgg[];
-  /** Input positions of the distinct aggregated columns. */
-  readonly columns: readonly number[];
-  /** Per aggregation, its column's index in `columns` (-1: `count()`). */
+  /** The number of distinct aggregated inputs (columns and expressions). */
+  readonly inputs: number;
+  /** Per aggregation, the index of its input among the distinct inputs (-1: `count()`). */
   readonly columnOf: readonly number[];
 }
 
@@ -66,6 +68,8 @@ export function parseBy(by: unknown): readonly string[] {
 }
 
 export interface WindowOperatorOptions extends ExpiryOptions {
+  /** The operator's name, in expression errors. */
+  readonly name: string;
   readonly aggs: unknown;
   readonly by: unknown;
   readonly on: string | undefined;
@@ -88,30 +92,23 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
     let plan: WindowPlan | undefined;
     let state: WindowKernels | undefined;
     let outSchema: Schema | undefined;
-    // per aggregated column: its reader and the column object handed to the kernels, reused
+    // per aggregated input: its reader and the column object handed to the kernels, reused
     const readers: Float64Reader[] = [];
     const cols: MutableColumn[] = [];
-    // per aggregated column: its Data in the current batch (reused; cleared after each batch)
+    // per aggregated input: its Data in the current batch (reused; cleared after each batch)
     const raw: Data[] = [];
-    let inputs: readonly number[] = [];
+    let inputs: AggInputs | undefined;
     let width = 0;
 
     const start = (schema: Schema) => {
       const aggs = resolveAggs(schema, parsed, 'source');
-      const columns: number[] = [];
-      const columnOf = aggs.map((a) => {
-        if (a.index < 0) return -1;
-        let c = columns.indexOf(a.index);
-        if (c < 0) c = columns.push(a.index) - 1;
-        return c;
-      });
+      inputs = new AggInputs(options.name, schema, aggs, 'source');
       store.bind(schema);
-      plan = { aggs, columns, columnOf };
-      for (let c = 0; c < columns.length; c++) {
+      plan = { aggs, inputs: inputs.size, columnOf: inputs.columnOf };
+      for (let c = 0; c < inputs.size; c++) {
         readers.push(new Float64Reader());
         cols.push({ values: NONE, validity: null, offset: 0 });
       }
-      inputs = columns;
       state = makeState(plan);
       store.register(state);
       // the aggregations are appended (resolveAggs refuses a name already in the input)
@@ -128,9 +125,9 @@ export function windowOperator(options: WindowOperatorOptions, makeState: (plan:
       // the input columns, then one column per aggregation written by the kernels, in an array of the exact size
       const data = new Array<Data>(width);
       for (let j = 0; j < children.length; j++) data[j] = children[j];
-      for (let k = 0; k < inputs.length; k++) raw[k] = children[inputs[k]];
+      inputs!.read(batch, raw);
       if (!state!.runRaw?.(c, n, raw, data, children.length)) {
-        for (let k = 0; k < inputs.length; k++) {
+        for (let k = 0; k < raw.length; k++) {
           const d = raw[k];
           const col = cols[k];
           col.values = readers[k].read(d, n);

@@ -1,35 +1,81 @@
 import { describe, expect, it } from 'vitest';
-import { Schema, Field, Float64, Utf8, Int64, Float16 } from 'apache-arrow';
+import { type Data, Schema, Field, Float64, Utf8, Int64, Float16 } from 'apache-arrow';
 import * as aggs from '../../src/aggs/agg';
 import { count, first, last, max, mean, min, parseAggs, resolveAggs, std, sum, variance } from '../../src/aggs/agg';
 import { AGG_STATES } from '../../src/aggs/state';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError } from '../../src/errors';
+import { AggInputs } from '../../src/aggs/inputs';
+import { col } from '../../src/expr';
+import { batch } from '../../src/testing';
 
 describe('aggregation helpers', () => {
-  it('return frozen descriptors { op, column }; count() counts rows; var is variance', () => {
-    expect(sum('x')).toEqual({ op: 'sum', column: 'x' });
+  it('return frozen descriptors { op, column, expr }; count() counts rows; var is variance', () => {
+    expect(sum('x')).toEqual({ op: 'sum', column: 'x', expr: null });
     expect([mean('x'), min('x'), max('x'), std('x'), variance('x'), first('x'), last('x')].map((a) => a.op)).toEqual(['mean', 'min', 'max', 'std', 'var', 'first', 'last']);
-    expect(count()).toEqual({ op: 'count', column: null });
-    expect(count('x')).toEqual({ op: 'count', column: 'x' });
-    expect(aggs.var('x')).toEqual({ op: 'var', column: 'x' });
+    expect(count()).toEqual({ op: 'count', column: null, expr: null });
+    expect(count('x')).toEqual({ op: 'count', column: 'x', expr: null });
+    expect(aggs.var('x')).toEqual({ op: 'var', column: 'x', expr: null });
     expect(Object.isFrozen(sum('x'))).toBe(true);
+  });
+
+  it('take an expression: the descriptor holds its tree; a bare col() is the column', () => {
+    const pv = col('price').mul(col('size'));
+    expect(sum(pv)).toEqual({ op: 'sum', column: null, expr: pv.node });
+    expect(mean(col('price'))).toEqual({ op: 'mean', column: 'price', expr: null });
+    expect(count(pv)).toEqual({ op: 'count', column: null, expr: pv.node });
+    expect(() => sum('')).toThrow(/expects a column name or an expression/);
+    expect(() => sum(3 as unknown as string)).toThrow(InvalidOptionError);
   });
 
   it('parseAggs and resolveAggs check the option and the schema', () => {
     expect(() => parseAggs(null)).toThrow(InvalidOptionError);
     expect(() => parseAggs([sum('x')])).toThrow(InvalidOptionError);
-    expect(() => parseAggs({ a: { op: 'sum', column: null } })).toThrow(/needs a column/);
+    expect(() => parseAggs({ a: { op: 'sum', column: null } })).toThrow(/needs a column or an expression/);
+    expect(() => parseAggs({ a: { op: 'sum', column: 'x', expr: col('y').node } })).toThrow(InvalidOptionError);
     const schema = new Schema([new Field('x', new Float64()), new Field('s', new Utf8()), new Field('i', new Int64()), new Field('h', new Float16())]);
     expect(resolveAggs(schema, parseAggs({ a: sum('i'), b: count(), c: mean('x'), d: max('x') }))).toEqual([
-      { name: 'a', op: 'sum', column: 'i', index: 2 },
-      { name: 'b', op: 'count', column: null, index: -1 },
-      { name: 'c', op: 'mean', column: 'x', index: 0 },
-      { name: 'd', op: 'max', column: 'x', index: 0 },
+      { name: 'a', op: 'sum', column: 'i', index: 2, expr: null },
+      { name: 'b', op: 'count', column: null, index: -1, expr: null },
+      { name: 'c', op: 'mean', column: 'x', index: 0, expr: null },
+      { name: 'd', op: 'max', column: 'x', index: 0, expr: null },
     ]);
     expect(() => resolveAggs(schema, parseAggs({ a: sum('nope') }))).toThrow(MissingColumnError);
     expect(() => resolveAggs(schema, parseAggs({ a: sum('s') }))).toThrow(ColumnTypeError);
     expect(() => resolveAggs(schema, parseAggs({ a: sum('h') }))).toThrow(ColumnTypeError);
     expect(() => resolveAggs(schema, parseAggs({ x: sum('x') }))).toThrow(InvalidOptionError);
+  });
+});
+
+describe('AggInputs', () => {
+  const schema = new Schema([new Field('x', new Float64()), new Field('s', new Utf8()), new Field('i', new Int64())]);
+  const resolve = (a: Record<string, aggs.Agg>) => resolveAggs(schema, parseAggs(a), 'source');
+
+  it('reads each distinct column or expression once; count() has no input', () => {
+    const e = col('x').mul(2);
+    const inputs = new AggInputs('cumulative', schema, resolve({ a: sum('x'), b: count(), c: mean(e), d: max('x'), f: min(col('x').mul(2)), g: sum('i') }));
+    expect(inputs.size).toBe(3);
+    expect(inputs.columnOf).toEqual([0, -1, 1, 0, 1, 2]);
+    const b = batch({ x: [1.5, null, 4], s: ['a', 'b', 'c'], i: [1n, 2n, 3n] }, { x: new Float64(), s: new Utf8(), i: new Int64() });
+    const out: Data[] = [];
+    inputs.read(b, out);
+    expect(out[0]).toBe(b.data.children[0]);
+    expect(out[2]).toBe(b.data.children[2]);
+    expect(out[1].length).toBe(3);
+    expect(out[1].nullCount).toBe(1);
+    expect([...(out[1].values as Float64Array)].filter((_, k) => k !== 1)).toEqual([3, 8]);
+  });
+
+  it('rejects an expression over an unknown column, or of a non-numeric value, naming the expression', () => {
+    expect(() => new AggInputs('rolling', schema, resolve({ a: sum(col('nope').add(1)) }), 'source')).toThrow(MissingColumnError);
+    let err: unknown;
+    try {
+      new AggInputs('rolling', schema, resolve({ a: sum(col('x').gt(1)) }), 'source');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ColumnTypeError);
+    expect(err).toMatchObject({ input: 'source', column: '(col("x") > 1)', actual: 'Bool' });
+    expect(String((err as Error).message)).toMatch(/rolling: sum\(\) needs a numeric value/);
   });
 });
 

@@ -15,6 +15,8 @@ import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { closeTo, reference, type RefRow } from '../aggs/reference';
 import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
 import { errorOf, runOperator } from '../helpers/run';
+import { withColumns } from '../../operators/withColumns';
+import { col } from '../../src/expr';
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', v: 'float64' };
 const input = (ts: number[], k: (string | null)[], v: (number | null)[], schema = S) => batch({ ts, k, v }, schema);
@@ -181,6 +183,70 @@ describe('cumulative', () => {
     }
   });
 
+  describe('aggregations over expressions', () => {
+    const X: SchemaSpec = { ts: 'timestamp[ms]', k: 'dictionary', p: 'float64', q: 'int32' };
+    const xin = (rows: { k: string | null; p: number | null; q: number | null }[], t0 = 0) =>
+      batch({ ts: rows.map((_, i) => t0 + i), k: rows.map((r) => r.k), p: rows.map((r) => r.p), q: rows.map((r) => r.q) }, X);
+
+    it('sum(col(p).mul(col(q))) is the running sum of the product, computed without an output column for it', () => {
+      const b = xin([
+        { k: 'a', p: 2, q: 10 },
+        { k: 'b', p: 3, q: 1 },
+        { k: 'a', p: 4, q: null },
+        { k: 'a', p: 1.5, q: 2 },
+      ]);
+      const out = runSync(b, { by: 'k', aggs: { pv: sum(col('p').mul(col('q'))), vol: sum('q'), n: count(col('p').mul(col('q'))) } });
+      expect(out[0].schema.fields.map((f) => f.name)).toEqual(['ts', 'k', 'p', 'q', 'pv', 'vol', 'n']);
+      const c = toColumns(out);
+      expect(c.pv).toEqual([20, 3, null, 23]);
+      expect(c.vol).toEqual([10, 1, null, 12]);
+      expect(c.n).toEqual([1, 1, 1, 2]);
+    });
+
+    it('equal to withColumns then the aggregation of that column, for every aggregation, any split (property)', () => {
+      const rowArb = fc.record({
+        k: fc.constantFrom('a', 'b', null),
+        p: fc.option(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { freq: 6 }),
+        q: fc.option(fc.integer({ min: -50, max: 50 }), { freq: 6 }),
+      });
+      const e = col('p').mul(col('q')).add(col('p').div(4));
+      fc.assert(
+        fc.property(fc.array(rowArb, { minLength: 1, maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 39 }), { maxLength: 4 }), (rows, cuts) => {
+          const pieces = split(xin(rows), [...new Set(cuts.map((c) => c % rows.length))].filter((c) => c > 0).sort((x, y) => x - y));
+          const over = (x: string | ReturnType<typeof col>) =>
+            Object.fromEntries(OPS.map((op) => [op, { sum, mean, min, max, count, std, var: variance, first, last }[op](x as never)]));
+          const direct = toColumns(runSync(pieces, { by: 'k', aggs: over(e) }));
+          const viaColumn = toColumns(
+            runOperator((src) => src.pipe(withColumns({ e }), cumulative({ by: 'k', aggs: over('e') })), pieces),
+          );
+          for (const op of OPS) expect(direct[op], op).toEqual(viaColumn[op]);
+        }),
+        { numRuns: 150 },
+      );
+    });
+
+    it('identical output for any batch split, cycle, and live (expectParity)', async () => {
+      const arb = fc.array(fc.record({ k: fc.constantFrom('a', 'b', null), p: fc.option(fc.integer({ min: 1, max: 9 }), { freq: 5 }), q: fc.integer({ min: 1, max: 5 }) }), {
+        minLength: 10,
+        maxLength: 30,
+      });
+      for (const rows of fc.sample(arb, { numRuns: 3, seed: 11 })) {
+        const b = xin(rows);
+        const opts: CumulativeOptions = { by: 'k', aggs: { pv: sum(col('p').mul(col('q'))), v: sum('q'), m: mean(col('p').mul(col('q'))) } };
+        await expectParity(({ src }) => src.pipe(cumulative(opts)), { src: b }, { runs: 6 });
+      }
+    });
+
+    it('errors: an unknown column inside the expression, a non-numeric expression (naming it)', () => {
+      const b = xin([{ k: 'a', p: 1, q: 1 }]);
+      const missing = errorOf(() => runSync(b, { aggs: { s: sum(col('nope').mul(2)) } }));
+      expect(missing).toBeInstanceOf(MissingColumnError);
+      expect(missing).toMatchObject({ column: 'nope' });
+      expect(errorOf(() => runSync(b, { aggs: { s: sum(col('p').gt(1)) } }))).toMatchObject({ input: 'source', column: '(col("p") > 1)', actual: 'Bool' });
+      expect(errorOf(() => runSync(b, { aggs: { s: max(col('k').eq('a')) } }))).toBeInstanceOf(ColumnTypeError);
+    });
+  });
+
   describe('errors', () => {
     it('bad options, unknown and non-numeric columns, clashing names, unsorted time', () => {
       expect(errorOf(() => cumulative({ aggs: {} }))).toBeInstanceOf(InvalidOptionError);
@@ -218,6 +284,26 @@ describe('cumulative against nodejs-polars cum_*().over (oracle)', () => {
         expect(got.lo).toEqual(want.lo);
         expect(got.hi).toEqual(want.hi);
         expect(got.c).toEqual((want.c as (number | null)[]).map((x) => (x === null ? null : Number(x))));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the running sum of an expression: (price * size).cumSum().over(k)', () => {
+    const rowArb = fc.record({
+      k: fc.constantFrom('a', 'b', 'c', null),
+      p: fc.option(fc.integer({ min: 1, max: 4000 }), { freq: 6 }),
+      q: fc.option(fc.integer({ min: 1, max: 500 }), { freq: 6 }),
+    });
+    fc.assert(
+      fc.property(fc.array(rowArb, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 59 }), (rows, cut) => {
+        const b = batch(
+          { ts: rows.map((_, i) => i), k: rows.map((r) => r.k), p: rows.map((r) => (r.p === null ? null : r.p / 8)), q: rows.map((r) => r.q) },
+          { ts: 'timestamp[ms]', k: 'dictionary', p: 'float64', q: 'int32' },
+        );
+        const got = toColumns(runSync(split(b, [cut % rows.length].filter((c) => c > 0)), { by: 'k', aggs: { pv: sum(col('p').mul(col('q'))) } }));
+        const df = toPolars(b).withColumns(pl.col('p').mul(pl.col('q').cast(pl.Float64)).cumSum().over('k').alias('pv'));
+        expect(got.pv).toEqual(toColumns(fromPolars(df)).pv);
       }),
       { numRuns: 60 },
     );

@@ -15,6 +15,8 @@ import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError,
 import { closeTo, reference, type RefRow } from '../aggs/reference';
 import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
 import { errorOf, runOperator } from '../helpers/run';
+import { withColumns } from '../../operators/withColumns';
+import { col as ecol } from '../../src/expr';
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', v: 'float64' };
 const input = (ts: number[], k: (string | null)[], v: (number | null)[], schema = S) => batch({ ts, k, v }, schema);
@@ -260,7 +262,7 @@ describe('rolling', () => {
       const opts: RollingOptions = {
         by: 'k',
         window: c.rowsWindow ? { rows: 3 } : 2000,
-        aggs: { s: sum('v'), m: mean('v'), hi: max('v'), f: first('v'), sd: std('v'), n: count() },
+        aggs: { s: sum('v'), m: mean('v'), hi: max('v'), f: first('v'), sd: std('v'), n: count(), sq: sum(ecol('v').mul(ecol('v'))) },
       };
       await expectParity(({ src }) => src.pipe(rolling(opts)), { src: b }, { runs: 8 });
     }
@@ -270,6 +272,30 @@ describe('rolling', () => {
     const b = batch({ at: [0, 1000, 3000], v: [1, 2, 3] }, { at: 'timestamp[ms]', v: 'float64' });
     const out = await replay(({ b }) => b.pipe(rolling({ window: 2000, aggs: { s: sum('v') } })), { b }, { time: 'at' });
     expect(toColumns(out).s).toEqual([1, 3, 3]);
+  });
+
+  it('aggregations over expressions equal withColumns then the aggregation of that column (time and row windows, any split)', () => {
+    const X: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', p: 'float64', q: 'int32' };
+    const rowArb = fc.record({
+      dt: fc.constantFrom(0, 1, 400, 1500),
+      k: fc.constantFrom('a', 'b', null),
+      p: fc.option(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { freq: 6 }),
+      q: fc.option(fc.integer({ min: -50, max: 50 }), { freq: 6 }),
+    });
+    const e = ecol('p').mul(ecol('q'));
+    const over = (x: string | typeof e) => Object.fromEntries(OPS.map((op) => [op, { sum, mean, min, max, count, std, var: variance, first, last }[op](x as never)]));
+    fc.assert(
+      fc.property(fc.array(rowArb, { minLength: 1, maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 39 }), { maxLength: 4 }), fc.boolean(), (rows, cuts, byRows) => {
+        let t = 0;
+        const b = batch({ ts: rows.map((r) => (t += r.dt)), k: rows.map((r) => r.k), p: rows.map((r) => r.p), q: rows.map((r) => r.q) }, X);
+        const pieces = split(b, [...new Set(cuts.map((c) => c % rows.length))].filter((c) => c > 0).sort((x, y) => x - y));
+        const window = byRows ? { rows: 3 } : 2000;
+        const direct = toColumns(runSync(pieces, { by: 'k', window, aggs: over(e) }));
+        const viaColumn = toColumns(runOperator((src) => src.pipe(withColumns({ e }), rolling({ by: 'k', window, aggs: over('e') })), pieces));
+        for (const op of OPS) expect(direct[op], op).toEqual(viaColumn[op]);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   describe('errors', () => {
