@@ -51,7 +51,8 @@ export class AggInputs {
     });
     this.sources = sources;
     this.size = sources.length;
-    this.program = exprs.length > 0 ? new Program(op, schema, exprs, 'values') : undefined;
+    // the results are read before the next batch and kept by no one: the program reuses its output buffers
+    this.program = exprs.length > 0 ? new Program(op, schema, exprs, 'values', true) : undefined;
     this.program?.outputs.forEach((o, m) => {
       if (!isNumericDataType(o.type)) {
         throw new ColumnTypeError(`${op}: ${exprs[m].op}() needs a numeric value`, {

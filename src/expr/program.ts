@@ -22,7 +22,7 @@ import {
 import { ExpressionError } from '../errors';
 import { fixedData } from '../batch/build';
 import { newData } from '../batch/take';
-import { type FixedArrayConstructor, allocArray } from '../kernels/gather';
+import { type FixedArray, type FixedArrayConstructor, allocArray } from '../kernels/gather';
 import { compileLoop } from '../kernels/compile';
 import {
   compareBytes,
@@ -53,6 +53,7 @@ const READ_DICT = 4;
 /** Null-pattern keys are base-4 numbers up to this many slots, strings beyond. */
 const MAX_NUMERIC_KEY_SLOTS = 24;
 const EMPTY_OFFSETS = new Int32Array(1);
+const EMPTY_BITS = new Uint8Array(0);
 const NO_AUX: unknown[] = [];
 const encoder = new TextEncoder();
 
@@ -277,12 +278,20 @@ export class Program {
   private readonly loopTypes: string;
   /** The selection of filter mode, reused across batches (read before the next batch). */
   private selection_ = new Int32Array(0);
+  /** With `reuseOutputs`: per sink, its values and validity buffers, reused by every batch. */
+  private readonly reused: { values: FixedArray | null; bits: Uint8Array }[] | null;
 
   constructor(
     private readonly op: string,
     schema: Schema,
     roots: readonly { readonly name: string; readonly node: ExprNode }[],
     mode: 'values' | 'filter',
+    /**
+     * Numeric outputs are written into buffers owned by the program and reused by the next
+     * batch (no allocation per batch): for a caller that consumes the output columns before
+     * evaluating again and keeps none of them (an aggregation's input).
+     */
+    reuseOutputs = false,
   ) {
     const inferer = new Inferer(op, schema);
     const sinks: SinkSpec[] = [];
@@ -368,6 +377,7 @@ export class Program {
     this.argD = new Array<Uint8Array | null>(k).fill(null);
     this.flags = new Uint8Array(k);
     this.loopTypes = `${this.slots.map((sl) => String(sl.type)).join(',')} -> ${this.sinkArray.map((c) => c.name).join(',')}`;
+    this.reused = reuseOutputs ? sinks.map(() => ({ values: null, bits: EMPTY_BITS })) : null;
   }
 
   // ---- per batch ---------------------------------------------------------------------
@@ -567,7 +577,20 @@ export class Program {
     }
     const nullable = variant.nullable;
     const arrays = this.sinkArray;
+    const reused = this.reused;
     for (let s = 0; s < sinks.length; s++) {
+      if (reused !== null && sinks[s].kind === 'value' && !this.sinkBits[s]) {
+        // the loop writes the values of valid rows and sets their bits: clear the bits only
+        const r = reused[s];
+        if (r.values === null || r.values.length < n) {
+          r.values = new arrays[s](Math.max(n, 2 * (r.values?.length ?? 0)));
+          r.bits = new Uint8Array((r.values.length + 7) >> 3);
+        }
+        const bytes = (n + 7) >> 3;
+        bitmaps[s] = nullable[s] ? r.bits.fill(0, 0, bytes).subarray(0, bytes) : null;
+        values[s] = r.values.subarray(0, n);
+        continue;
+      }
       bitmaps[s] = nullable[s] ? allocArray(Uint8Array, (n + 7) >> 3) : null;
       if (sinks[s].kind === 'select') {
         if (this.selection_.length < n) this.selection_ = new Int32Array(Math.max(n, this.selection_.length * 2));
