@@ -28,16 +28,17 @@ export interface CumulativeOptions extends ExpiryOptions {
  * @example
  * ```ts
  * trades$.pipe(
- *   withColumns({ pv: col('price').mul(col('size')) }),
- *   cumulative({ by: 'ticker', aggs: { cumVol: sum('size'), cumPv: sum('pv') } }),
+ *   cumulative({ by: 'ticker', aggs: { cumVol: sum('size'), cumPv: sum(col('price').mul(col('size'))) } }),
  *   withColumns({ vwap: col('cumPv').div(col('cumVol')) }),
  * )
  * ```
  *
  * **Input schema**: a time column (`on`), sorted (ties allowed) without nulls
  * (`TimeOrderError` / `NullTimeError` naming the column and row); key columns `by` of a
- * key type (`ColumnTypeError` otherwise); aggregated columns numeric (Int8…Int64,
- * Uint8…Uint64, Float32/64; read as Float64). Unknown columns are a `MissingColumnError`.
+ * key type (`ColumnTypeError` otherwise); aggregated columns, or expressions
+ * (`sum(col('price').mul(col('size')))`, evaluated per batch, not output), numeric
+ * (Int8…Int64, Uint8…Uint64, Float32/64; read as Float64). Unknown columns (also inside
+ * an expression) are a `MissingColumnError`.
  * One schema for the whole stream (`SchemaChangeError`).
  *
  * **Output schema**: the input fields unchanged (columns passed through zero-copy), then

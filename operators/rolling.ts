@@ -61,8 +61,10 @@ function parseWindow(window: unknown): { rows: number } | { ns: bigint } {
  *
  * **Input schema**: a time column (`on`), sorted (ties allowed) without nulls
  * (`TimeOrderError` / `NullTimeError` naming the column and row); key columns `by` of a
- * key type (`ColumnTypeError` otherwise); aggregated columns numeric (Int8…Int64,
- * Uint8…Uint64, Float32/64; read as Float64). Unknown columns are a `MissingColumnError`;
+ * key type (`ColumnTypeError` otherwise); aggregated columns, or expressions
+ * (`mean(col('ask').sub(col('bid')))`, evaluated per batch, not output), numeric
+ * (Int8…Int64, Uint8…Uint64, Float32/64; read as Float64). Unknown columns (also inside
+ * an expression) are a `MissingColumnError`;
  * a window `<= 0`, a `minPeriods` that is not an integer `>= 0` (or exceeds n for
  * `{ rows: n }`) an `InvalidOptionError`.
  *

@@ -30,9 +30,8 @@ export function features(withEma: boolean) {
       withColumns({
         mid: col('bid').add(col('ask')).div(2),
         spread: col('ask').sub(col('bid')),
-        pv: col('price').mul(col('size')),
       }),
-      cumulative({ by: 'ticker', aggs: { cumVolume: sum('size'), cumPv: sum('pv') } }),
+      cumulative({ by: 'ticker', aggs: { cumVolume: sum('size'), cumPv: sum(col('price').mul(col('size'))) } }),
       withColumns({ vwap: col('cumPv').div(col('cumVolume')) }),
     );
     return withEma ? joined.pipe(ema({ by: 'ticker', columns: { ema: 'price' }, alpha: EMA_ALPHA, adjust: false })) : joined;

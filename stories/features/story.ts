@@ -37,9 +37,8 @@ export function features({ trades, quotes }: Inputs): Observable<RecordBatch> {
     withColumns({
       mid: col('bid').add(col('ask')).div(2),
       spread: col('ask').sub(col('bid')),
-      pv: col('price').mul(col('size')),
     }),
-    cumulative({ by: 'ticker', aggs: { cumVolume: sum('size'), cumPv: sum('pv') } }),
+    cumulative({ by: 'ticker', aggs: { cumVolume: sum('size'), cumPv: sum(col('price').mul(col('size'))) } }),
     withColumns({ vwap: col('cumPv').div(col('cumVolume')) }),
     ema({ by: 'ticker', columns: { pxEma: 'price' }, alpha: 0.1, adjust: false }),
   );

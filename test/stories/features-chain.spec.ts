@@ -30,7 +30,6 @@ function polarsFeatures(trades: RecordBatch, quotes: RecordBatch): Table {
     .withColumns(
       pl.col('bid').add(pl.col('ask')).div(pl.lit(2)).alias('mid'),
       pl.col('ask').sub(pl.col('bid')).alias('spread'),
-      pl.col('price').mul(pl.col('size').cast(pl.Float64)).alias('pv'),
       pl.col('size').cast(pl.Float64).cumSum().over('ticker').alias('cumVolume'),
       pl.col('price').mul(pl.col('size').cast(pl.Float64)).cumSum().over('ticker').alias('cumPv'),
       pl.col('price').ewmMean({ alpha: ALPHA, adjust: false }).over('ticker').alias('pxEma'),
@@ -96,7 +95,7 @@ describe('the features chain, whole', () => {
         const want = toColumns(polarsFeatures(polars.trades, polars.quotes));
         expect(got.ts).toHaveLength(c.trades.length);
         // the join's columns and the sums: the same operations in the same order, so exactly equal
-        for (const name of ['ts', 'price', 'size', 'bid', 'ask', 'mid', 'spread', 'pv', 'cumVolume', 'cumPv', 'vwap']) {
+        for (const name of ['ts', 'price', 'size', 'bid', 'ask', 'mid', 'spread', 'cumVolume', 'cumPv', 'vwap']) {
           expect(got[name], name).toEqual(want[name]);
         }
         expect(got.ticker).toEqual(c.trades.map((t) => t.k));
