@@ -8,7 +8,7 @@
  *
  * The process loads the size's IPC files (timed once: "load"), computes once to warm up
  * (timed: "first run", the cold run a one-off backtest in a fresh process sees), reads its
- * peak RSS then (load + one pass: `process.resourceUsage().maxRSS`), computes `repeats` more
+ * peak RSS then (load + one pass: the process's own high-water mark, see `maxRssMb`), computes `repeats` more
  * times (median: "compute", data already in memory), and prints the checksum
  * of the last output. Files whose name starts with `_` are not implementations.
  *
@@ -115,7 +115,22 @@ export function polarsPath(path: string): string {
 
 const arg = (name: string) => option(process.argv, name);
 
-const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
+/**
+ * This process's peak resident memory (MB): the kernel's high-water mark of its own address
+ * space (`VmHWM` in /proc/self/status), not `getrusage`'s `maxRSS`, which on Linux carries
+ * over from the parent through fork and exec: a benchmark process started by a runner that
+ * had generated the data in memory reported the runner's ~670 MB as its own peak (the 5m
+ * files read lazily in ~160 MB showed 672). `maxRSS` where /proc is not there.
+ */
+function maxRssMb(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 
 /** Runs one implementation as the process's job: parses argv, times, prints the `RESULT` line. */
 export async function runBench<D, O>(impl: BenchImpl<D, O>): Promise<void> {
