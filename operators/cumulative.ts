@@ -70,7 +70,8 @@ export interface CumulativeOptions extends ExpiryOptions {
  * the per-key arrays are then sized by every key any of them has seen, and a key column
  * that comes unchanged from one of them is not encoded again (its codes are copied).
  *
- * **Cost per batch**: one key encoding, one Float64 read of each aggregated column
+ * **Cost per batch**: one key encoding, one generated loop evaluating the aggregated
+ * expressions (if any, all at once, into reused buffers), one Float64 read of each aggregated column
  * (zero-copy for Float64), then one typed-array loop per aggregation (the cumulative sum
  * is `s[k] += v[i]; out[i] = s[k]`); output columns are new Float64 arrays (from a shared
  * slab). When every aggregation is a `sum`, `count` or `mean` and the batch's aggregated

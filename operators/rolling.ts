@@ -100,7 +100,8 @@ function parseWindow(window: unknown): { rows: number } | { ns: bigint } {
  * the per-key arrays are then sized by every key any of them has seen, and a key column
  * that comes unchanged from one of them is not encoded again (its codes are copied).
  *
- * **Cost per batch**: one key encoding and one Float64 read per aggregated column; for a
+ * **Cost per batch**: one key encoding, one generated loop evaluating the aggregated
+ * expressions (if any, all at once, into reused buffers) and one Float64 read per aggregated column; for a
  * time window, one pass over the times to find the rows leaving; then one typed-array
  * loop per aggregation in which each row is added once and removed once (min/max: through
  * a monotonic deque; sums with Kahan compensation): O(rows) per batch, whatever the
