@@ -175,7 +175,10 @@ export function isNumericDataType(type: DataType): boolean {
   return id === Type.Int || (id === Type.Float && (type as unknown as { precision: number }).precision > 0);
 }
 
-export const NUMERIC_TYPES = 'an integer or floating-point column (Int8…Int64, Uint8…Uint64, Float32, Float64)';
+const NUMERIC_LIST = 'Int8…Int64, Uint8…Uint64, Float32, Float64';
+export const NUMERIC_TYPES = `an integer or floating-point column (${NUMERIC_LIST})`;
+/** What an aggregated expression must give (see `AggInputs`). */
+export const NUMERIC_VALUES = `an integer or floating-point value (${NUMERIC_LIST})`;
 
 /**
  * Resolves aggregations against a schema: every column exists (`MissingColumnError`) and

@@ -12,7 +12,7 @@ import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import { ColumnTypeError } from '../errors';
 import { type ExprNode, nodeText } from '../expr/expr';
 import { Program } from '../expr/program';
-import { type ResolvedAgg, isNumericDataType } from './agg';
+import { NUMERIC_VALUES, type ResolvedAgg, isNumericDataType } from './agg';
 
 export class AggInputs {
   /** Per aggregation, the index of its input among the distinct inputs (-1: `count()`). */
@@ -58,7 +58,7 @@ export class AggInputs {
         throw new ColumnTypeError(`${op}: ${exprs[m].op}() needs a numeric value`, {
           ...(input !== undefined ? { input } : {}),
           column: exprs[m].text,
-          expected: 'an integer or floating-point value (Int8…Int64, Uint8…Uint64, Float32, Float64)',
+          expected: NUMERIC_VALUES,
           actual: String(o.type),
         });
       }
