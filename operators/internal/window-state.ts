@@ -27,6 +27,8 @@ import {
   rollingSumTime,
   rollingVarRows,
   rollingVarTime,
+  ringSlots,
+  ringValidity,
   timeEvictions,
 } from '../../src/kernels/rolling';
 import { type KeyedArrays, type StateArray, growArray, remapArray } from './keyed';
@@ -463,7 +465,7 @@ export class TimeWindowState implements KeyedArrays {
     const first = Math.min(n, mask + 1 - p0);
     this.put(this.times, times, p0, first, n);
     const slots = this.slots;
-    for (let i = 0; i < n; i++) slots[(start + i) & mask] = codes[i] + 1;
+    ringSlots(slots, codes, start, n, mask);
     for (let c = 0; c < columns.length; c++) {
       const col = columns[c];
       if (!col) continue;
@@ -474,7 +476,7 @@ export class TimeWindowState implements KeyedArrays {
         ok.fill(1, p0, p0 + first);
         if (first < n) ok.fill(1, 0, n - first);
       } else {
-        for (let i = 0; i < n; i++) ok[(start + i) & mask] = (validity[(offset + i) >> 3] >> ((offset + i) & 7)) & 1;
+        ringValidity(ok, validity, offset, start, n, mask);
       }
     }
     this.tail = start + n;
