@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { NO_DATA, NO_METADATA, fixedData, recordBatch, sliceBatch, sliceFlat, structData } from '../../src/batch/build';
 import { batch } from '../../src/testing/builders';
 import { toColumns } from '../../src/testing/read';
+import { soak } from '../helpers/soak';
 
 describe('recordBatch / structData / fixedData (the hot-path batch builders)', () => {
   const b = batch({ ts: [1, 2], x: [0.5, null] }, { ts: 'timestamp[ms]', x: 'float64' });
@@ -80,7 +81,7 @@ describe('sliceBatch', () => {
           expect(second.data.children.map((d) => d.nullCount)).toEqual(reference.slice(s2, reference.length - s2).children.map((d) => d.nullCount));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: soak(300) },
     );
   });
 

@@ -29,6 +29,7 @@ import { ColumnTypeError, InvalidOptionError, SchemaChangeError } from '../../sr
 import { concatBatches, concatData, sameType } from '../../src/batch/concat';
 import { sameType as matcherSameType } from '../../src/testing/match';
 import { DICT_TYPE, allTypesBatch, batchOf, dictData, fixedData, ipcRoundTrip, plain, plainColumns, varData } from './fixtures';
+import { soak } from '../helpers/soak';
 
 const WORDS = ['alpha', 'b', '', 'çé', 'delta-long-string-value', 'x'];
 
@@ -275,7 +276,7 @@ describe('concatBatches', () => {
         const parts = points.slice(1).map((p, i) => s.slice(points[i], p));
         expect(plainColumns(concatBatches(parts))).toEqual(plainColumns(s));
       }),
-      { numRuns: 40 },
+      { numRuns: soak(40) },
     );
   });
 
@@ -289,7 +290,7 @@ describe('concatBatches', () => {
         const out = concatBatches(parts);
         expect(plainColumns(out)).toEqual(concatPlain(parts));
       }),
-      { numRuns: 30 },
+      { numRuns: soak(30) },
     );
   });
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { InvalidOptionError } from '../../src/errors';
 import { filterRows, selectRows } from '../../src/batch/filter';
 import { allTypesBatch, boolData, listTypesBatch, pick, plainColumns } from './fixtures';
+import { soak } from '../helpers/soak';
 
 describe('filterRows', () => {
   const batch = allTypesBatch(21);
@@ -83,7 +84,7 @@ describe('filterRows', () => {
         const mask = Uint8Array.from(bits, Number);
         expect(plainColumns(filterRows(s, mask))).toEqual(pick(plainColumns(s), keep(bits)));
       }),
-      { numRuns: 50 },
+      { numRuns: soak(50) },
     );
   });
 });
@@ -128,7 +129,7 @@ describe('selectRows', () => {
         const sel = Int32Array.from([...positions, 99]);
         expect(plainColumns(selectRows(s, sel, positions.length))).toEqual(pick(plainColumns(s), positions));
       }),
-      { numRuns: 50 },
+      { numRuns: soak(50) },
     );
   });
 });

@@ -9,6 +9,7 @@ import { type Data, Dictionary, Int8, Int32, Utf8, type RecordBatch } from 'apac
 import { KeyDictionary, KeyEncoder } from '../../src/batch/keys';
 import { sliceBatch } from '../../src/batch/build';
 import { batchOf, dictData, fixedData, varData } from './fixtures';
+import { soak } from '../helpers/soak';
 
 const S = (values: (string | null)[]) => varData(new Utf8(), values);
 const I32 = (values: (number | null)[]) => fixedData(new Int32(), values, Int32Array);
@@ -214,7 +215,7 @@ describe('KeyDictionary encode cache: property', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: soak(300) },
     );
   });
 });

@@ -20,6 +20,7 @@ import {
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, SchemaChangeError } from '../../src/errors';
 import { KeyDictionary, KeyEncoder, NULL_CODE, keyKindOf } from '../../src/batch/keys';
 import { batchOf, boolData, dictData, fixedData, ipcRoundTrip, plain, varData } from './fixtures';
+import { soak } from '../helpers/soak';
 
 const S = (values: (string | null)[]) => varData(new Utf8(), values);
 const I32 = (values: (number | null)[]) => fixedData(new Int32(), values, Int32Array);
@@ -403,7 +404,7 @@ describe('KeyEncoder properties', () => {
         expect(Array.from({ length: one.size }, (_, c) => JSON.stringify(one.decode(c)))).toEqual([...ref1.map.keys()]);
         expect(plain(two.keyColumns()[1]).length).toBe(two.size);
       }),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 
@@ -421,7 +422,7 @@ describe('KeyEncoder properties', () => {
         }
         expect(keys.size).toBe(ref.map.size);
       }),
-      { numRuns: 40 },
+      { numRuns: soak(40) },
     );
   });
 });
@@ -546,7 +547,7 @@ describe('KeyDictionary.compact (key expiry)', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 

@@ -5,6 +5,7 @@ import { ColumnTypeError, InvalidOptionError } from '../../src/errors';
 import { recordBatch } from '../../src/batch/build';
 import { takeData, takeRows } from '../../src/batch/take';
 import { allTypesBatch, ipcRoundTrip, listTypesBatch, pick, plain, plainColumns } from './fixtures';
+import { soak } from '../helpers/soak';
 
 describe('takeRows', () => {
   const batch = allTypesBatch(37);
@@ -141,7 +142,7 @@ describe('takeRows', () => {
         const idx = Int32Array.from({ length: b - a }, (_, i) => i);
         expect(plainColumns(takeRows(s, idx))).toEqual(plainColumns(s));
       }),
-      { numRuns: 40 },
+      { numRuns: soak(40) },
     );
   });
 
@@ -152,7 +153,7 @@ describe('takeRows', () => {
         const idx = Int32Array.from(raw);
         expect(plainColumns(takeRows(s, idx))).toEqual(pick(plainColumns(s), idx));
       }),
-      { numRuns: 40 },
+      { numRuns: soak(40) },
     );
   });
 });
@@ -210,7 +211,7 @@ describe('takeRows on nested columns (List, Map, FixedSizeList)', () => {
         const idx = Int32Array.from(raw);
         expect(plainColumns(takeRows(s, idx))).toEqual(pick(plainColumns(s), idx));
       }),
-      { numRuns: 40 },
+      { numRuns: soak(40) },
     );
   });
 });

@@ -7,6 +7,7 @@ import { sliceBatch } from '../../src/batch/build';
 import { batch } from '../../src/batch/from-js';
 import { NotARecordBatchError, NullTimeError, SchemaChangeError, TimeOrderError } from '../../src/errors';
 import { errorOf } from '../helpers/run';
+import { soak } from '../helpers/soak';
 
 const T0 = Date.UTC(2024, 0, 2);
 const mk = (times: number[]) => batch({ ts: times.map((t) => T0 + t), i: times.map((_, k) => k) }, { ts: 'timestamp[ms]', i: 'int32' });
@@ -120,7 +121,7 @@ describe('StreamValidator', () => {
           else expect(errorOf(check)).toMatchObject({ constructor: TimeOrderError, row: expected });
         },
       ),
-      { numRuns: 500 },
+      { numRuns: soak(500) },
     );
   });
 });

@@ -61,6 +61,7 @@ import {
   plTrueDiv,
   toPolars,
 } from '../helpers/polars';
+import { soak } from '../helpers/soak';
 
 // ---- the frame --------------------------------------------------------------------------------
 
@@ -488,7 +489,7 @@ function checkFilter(input: RecordBatch, preds: readonly Gen[]): void {
 
 /** Runs per property; `ORACLE_RUNS=5000 npx vitest run test/expr/oracle.spec.ts` for a deep search. */
 const RUNS = {
-  numRuns: Number(process.env.ORACLE_RUNS ?? 100),
+  numRuns: soak(Number(process.env.ORACLE_RUNS ?? 100)),
   ...(process.env.ORACLE_SEED ? { seed: Number(process.env.ORACLE_SEED) } : {}),
 } as const;
 
@@ -581,7 +582,7 @@ describe('polars helper: Arrow ⇄ polars through IPC', () => {
       fc.property(frameOf(60), (input) => {
         expectSameFrame(input, fromPolars(toPolars(input)), input, 'round trip');
       }),
-      { numRuns: 30 },
+      { numRuns: soak(30) },
     );
   });
 });
@@ -635,7 +636,7 @@ describe('oracle: weir expressions against polars', () => {
         }
         expectSameFrame(out, polars, null, what);
       }),
-      { numRuns: 12 },
+      { numRuns: soak(12) },
     );
   });
 

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { type Expr, col, lit, when } from '../../src/expr';
 import { parseItems, planFilter, planSelect } from '../../src/expr/plan';
 import { batchOf, bool, column, f64, i32, i64 } from './helpers';
+import { soak } from '../helpers/soak';
 
 type Ty = 'i32' | 'i64' | 'f64' | 'bool';
 type V = number | bigint | boolean | null;
@@ -245,7 +246,7 @@ describe('compiled expressions', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: soak(300) },
     );
   });
 
@@ -265,7 +266,7 @@ describe('compiled expressions', () => {
           parts.forEach((v, i) => expect(same(v, all[i]), `row ${i}`).toBe(true));
         },
       ),
-      { numRuns: 150 },
+      { numRuns: soak(150) },
     );
   });
 
@@ -293,7 +294,7 @@ describe('compiled expressions', () => {
           expect(gotV).toEqual(wantV);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: soak(150) },
     );
   });
 });

@@ -16,6 +16,7 @@ import {
   scatterValidity,
   splitMatches,
 } from '../../src/kernels/asof';
+import { soak } from '../helpers/soak';
 
 const T = (xs: number[]) => BigInt64Array.from(xs.map(BigInt));
 const C = (xs: number[]) => Int32Array.from(xs);
@@ -72,7 +73,7 @@ describe('asofBackward', () => {
         const got = run(lt, lc, rt, rc, 4, tol === null ? NO_TOLERANCE : BigInt(tol), exact).match;
         expect(got).toEqual(reference(lt, lc, rt, rc, tol ?? undefined, exact));
       }),
-      { numRuns: 300 },
+      { numRuns: soak(300) },
     );
   });
 });
@@ -201,7 +202,7 @@ describe('asofBackwardColumns', () => {
         expect(got.a).toEqual(ref.map((m) => (m < 0 ? null : fill ? filled(m) : rv[m])));
         expect(got.b).toEqual(ref.map((m) => (m >= 0 ? 100 + m : null)));
       }),
-      { numRuns: 300 },
+      { numRuns: soak(300) },
     );
   });
 });
@@ -324,7 +325,7 @@ describe('asofBackward with changed', () => {
         const expected = plain.latest.flatMap((m, c) => (m >= 3 ? [c] : []));
         expect([...tracked.changed].sort()).toEqual(expected);
       }),
-      { numRuns: 200 },
+      { numRuns: soak(200) },
     );
   });
 });
@@ -365,7 +366,7 @@ describe('scatterFixed and scatterValidity', () => {
         const got = ms.map((_, i) => (stateIdx[i] >= 0 ? state[stateIdx[i]] : rightIdx[i] >= 0 ? right[rightIdx[i]] : null));
         expect(got).toEqual(ms.map((m) => (m < 0 ? null : all[m])));
       }),
-      { numRuns: 200 },
+      { numRuns: soak(200) },
     );
   });
 });
@@ -496,7 +497,7 @@ describe('asofForward', () => {
         const got = runForward(lt, lc, rt, rc, 3, tol ?? undefined, exact, nearest, cuts);
         expect(got).toEqual(referenceForward(lt, lc, rt, rc, tol ?? undefined, exact, nearest));
       }),
-      { numRuns: 300 },
+      { numRuns: soak(300) },
     );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { type RunningOp, cumCount, cumFirstLast, cumMean, cumMinMax, cumSum, cumVar, cumulativeLoop } from '../../src/kernels/cumulative';
+import { soak } from '../helpers/soak';
 
 const bits = (valid: Uint8Array, n: number) => Array.from({ length: n }, (_, i) => (valid[i >> 3] >> (i & 7)) & 1);
 
@@ -80,7 +81,7 @@ describe('cumulativeLoop', () => {
           if (counts[j]) expect([...counts[j]!]).toEqual([...want[j].b]);
         });
       }),
-      { numRuns: 300 },
+      { numRuns: soak(300) },
     );
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { emaRows, emaRowsPlain, emaTimes, int64ToFloat64 } from '../../src/kernels/ema';
 import { cutoffRows } from '../../src/kernels/cutoff';
+import { soak } from '../helpers/soak';
 
 describe('ema kernels', () => {
   it('emaRows: the doc example, per key, nulls decay the weight unless ignored', () => {
@@ -52,7 +53,7 @@ describe('ema kernels', () => {
           expect([...m2, ...w2, ...c2]).toEqual([...m1, ...w1, ...c1]);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: soak(300) },
     );
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { NO_LIMIT, NO_VALUE, ffillFixed, ffillIndices, lastRows, resetRows, updateFixed } from '../../src/kernels/ffill';
+import { soak } from '../helpers/soak';
 
 const bits = (...valid: number[]) => {
   const b = new Uint8Array((valid.length + 7) >> 3);
@@ -83,7 +84,7 @@ describe('ffill kernels', () => {
         }
         expect(got).toEqual(expected);
       }),
-      { numRuns: 300 },
+      { numRuns: soak(300) },
     );
   });
 

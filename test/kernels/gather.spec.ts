@@ -22,6 +22,7 @@ import {
   translateKeys,
   validityOfIndices,
 } from '../../src/kernels/gather';
+import { soak } from '../helpers/soak';
 
 const bits = (b: Uint8Array, n: number): number[] => Array.from({ length: n }, (_, i) => (b[i >> 3] >> (i & 7)) & 1);
 const dec = new TextDecoder();
@@ -90,7 +91,7 @@ describe('gather kernels', () => {
           expect(Array.from(out)).toEqual(Array.from(idx, (j) => (j < 0 ? zero : values[j])));
         },
       ),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { firstUnsorted, gallopLowerBound, lowerBound, upperBound } from '../../src/kernels/search';
+import { soak } from '../helpers/soak';
 
 const T = (xs: number[]) => BigInt64Array.from(xs.map(BigInt));
 
@@ -20,7 +21,7 @@ describe('binary searches over sorted times', () => {
         const to = from + (xs.length - from ? b % (xs.length - from + 1) : 0);
         expect(gallopLowerBound(times, BigInt(q), from, to)).toBe(lowerBound(times, BigInt(q), from, to));
       }),
-      { numRuns: 500 },
+      { numRuns: soak(500) },
     );
   });
 

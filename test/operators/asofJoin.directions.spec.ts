@@ -14,6 +14,7 @@ import { ColumnTypeError, MissingColumnError, TimeOrderError } from '../../src/e
 import { L, asofCase, asofCaseArb, cols, joinSync, left, parityCase, parityFields, polarsAsof, right } from '../helpers/asof';
 import { fromPolars, toPolars } from '../helpers/polars';
 import { errorOf } from '../helpers/run';
+import { soak, soakSeed } from '../helpers/soak';
 
 const pxOf = (l: RecordBatch | RecordBatch[], r: RecordBatch | RecordBatch[], options: AsofJoinOptions) => cols(joinSync(l, r, options)).px;
 
@@ -307,14 +308,14 @@ describe('asofJoin forward and nearest', () => {
 
     it('identical output for any batch split, cycle, delivery order, and live (expectParity)', async () => {
       const arb = fc.record({ ...parityFields, direction: fc.constantFrom('forward' as const, 'nearest' as const), utf8: fc.boolean() });
-      const cases = fc.sample(arb, { numRuns: 12, seed: 11 });
+      const cases = fc.sample(arb, { numRuns: soak(12), seed: soakSeed(11) });
       for (const c of cases) {
         const { lt, rt, lk, rk, l, r: pxRight, options } = parityCase(c);
         const r = c.utf8
           ? batch({ ts: rt, k: rk, s: rt.map((x, i) => (i % 4 === 3 ? null : `r${x}`)) }, { ts: 'timestamp[ms]', k: 'utf8', s: 'utf8' })
           : pxRight;
         const opts: AsofJoinOptions = { ...options, direction: c.direction };
-        await expectParity(({ left, right }) => left.pipe(asofJoin(right, opts)), { left: l, right: r }, { runs: 10 });
+        await expectParity(({ left, right }) => left.pipe(asofJoin(right, opts)), { left: l, right: r }, { runs: soak(10) });
         // and the rows are pandas' (the reference run, one batch per side)
         const idx = pandasAsof(lt, lk, rt, rk, c.direction, c.tol, c.exact);
         const got = cols(await replay(({ l, r }) => l.pipe(asofJoin(r, opts)), { l, r }));
@@ -427,7 +428,7 @@ describe('asofJoin forward and nearest against nodejs-polars joinAsof (oracle)',
           expect(got.j).toEqual(ref.map((x) => (x < 0 ? null : x)));
         },
       ),
-      { numRuns: 150 },
+      { numRuns: soak(150) },
     );
   });
 });

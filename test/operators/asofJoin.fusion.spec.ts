@@ -16,6 +16,7 @@ import { toColumns } from '../../src/testing/read';
 import { ColumnTypeError, MissingColumnError, TimeOrderError } from '../../src/errors';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { errorOf } from '../helpers/run';
+import { soak } from '../helpers/soak';
 
 const QUOTES = { ts: 'timestamp[ms]', k: 'utf8', n: 'int32', bid: 'float64', size: 'int32', venue: 'utf8', flag: 'dictionary' } as const;
 const TRADES = { ts: 'timestamp[ms]', k: 'utf8', n: 'int32', q: 'int32' } as const;
@@ -227,7 +228,7 @@ describe('asofJoin of an ffill: property', () => {
           expect(toColumns(inRun)).toEqual(toColumns(want));
         },
       ),
-      { numRuns: 120 },
+      { numRuns: soak(120) },
     );
   });
 
@@ -245,7 +246,7 @@ describe('asofJoin of an ffill: property', () => {
         );
         expect({ px: got.px, sz: got.sz }).toEqual({ px: expected.px, sz: expected.sz });
       }),
-      { numRuns: 80 },
+      { numRuns: soak(80) },
     );
   });
 });

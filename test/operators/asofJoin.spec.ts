@@ -21,6 +21,7 @@ import {
 import type { SchemaSpec } from '../../src/testing/schema';
 import { L, R, asofCase, asofCaseArb, cols, joinSync, left, parityCase, parityFields, polarsAsof, right } from '../helpers/asof';
 import { errorOf } from '../helpers/run';
+import { soak, soakSeed } from '../helpers/soak';
 
 
 describe('asofJoin (backward)', () => {
@@ -188,9 +189,9 @@ describe('asofJoin (backward)', () => {
   });
 
   it('identical output for any batch split, cycle, delivery order, and live (expectParity)', async () => {
-    for (const c of fc.sample(fc.record(parityFields), { numRuns: 12, seed: 7 })) {
+    for (const c of fc.sample(fc.record(parityFields), { numRuns: soak(12), seed: soakSeed(7) })) {
       const { l, r, options } = parityCase(c);
-      await expectParity(({ left, right }) => left.pipe(asofJoin(right, options)), { left: l, right: r }, { runs: 12 });
+      await expectParity(({ left, right }) => left.pipe(asofJoin(right, options)), { left: l, right: r }, { runs: soak(12) });
     }
   });
 
@@ -366,7 +367,7 @@ describe('asofJoin against nodejs-polars joinAsof (oracle)', () => {
         // the right n is Int64 in weir's output, cast to Int32 for polars
         if (!c.twoKeys) expect(got.n_right.map((x) => (x === null ? null : Number(x)))).toEqual(expected.n_right);
       }),
-      { numRuns: 150 },
+      { numRuns: soak(150) },
     );
   });
 });

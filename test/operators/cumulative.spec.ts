@@ -17,6 +17,7 @@ import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/key
 import { errorOf, runOperator } from '../helpers/run';
 import { withColumns } from '../../operators/withColumns';
 import { col } from '../../src/expr';
+import { soak, soakSeed, soakSeeds } from '../helpers/soak';
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', v: 'float64' };
 const input = (ts: number[], k: (string | null)[], v: (number | null)[], schema = S) => batch({ ts, k, v }, schema);
@@ -96,7 +97,7 @@ describe('cumulative', () => {
         for (const op of OPS) expect(closeTo(out[op] as (number | null)[], reference(rows, op, { kind: 'cumulative' })), op).toBe(true);
         expect(out.rows).toEqual(reference(rows, 'count', { kind: 'cumulative' }, 1, true));
       }),
-      { numRuns: 100 },
+      { numRuns: soak(100) },
     );
   });
 
@@ -123,7 +124,7 @@ describe('cumulative', () => {
         const general = toColumns(runSync(pieces, { by: 'k', aggs: { ...aggs, hi: max('v') } }));
         for (const name of Object.keys(aggs)) expect(fast[name], name).toEqual(general[name]);
       }),
-      { numRuns: 200 },
+      { numRuns: soak(200) },
     );
   });
 
@@ -155,12 +156,12 @@ describe('cumulative', () => {
       k: fc.array(fc.constantFrom('a', 'b', null), { minLength: 30, maxLength: 30 }),
       v: fc.array(fc.option(fc.integer({ min: -9, max: 9 }), { freq: 5 }), { minLength: 30, maxLength: 30 }),
     });
-    for (const c of fc.sample(arb, { numRuns: 4, seed: 5 })) {
+    for (const c of fc.sample(arb, { numRuns: soak(4), seed: soakSeed(5) })) {
       let t = 0;
       const ts = c.dt.map((d) => (t += d));
       const b = input(ts, c.k.slice(0, ts.length), c.v.slice(0, ts.length), { ...S, k: 'dictionary' });
       const opts: CumulativeOptions = { by: 'k', aggs: { s: sum('v'), m: mean('v'), lo: min('v'), l: last('v'), sd: std('v'), n: count() } };
-      await expectParity(({ src }) => src.pipe(cumulative(opts)), { src: b }, { runs: 8 });
+      await expectParity(({ src }) => src.pipe(cumulative(opts)), { src: b }, { runs: soak(8) });
     }
   });
 
@@ -221,7 +222,7 @@ describe('cumulative', () => {
           );
           for (const op of OPS) expect(direct[op], op).toEqual(viaColumn[op]);
         }),
-        { numRuns: 150 },
+        { numRuns: soak(150) },
       );
     });
 
@@ -230,10 +231,10 @@ describe('cumulative', () => {
         minLength: 10,
         maxLength: 30,
       });
-      for (const rows of fc.sample(arb, { numRuns: 3, seed: 11 })) {
+      for (const rows of fc.sample(arb, { numRuns: soak(3), seed: soakSeed(11) })) {
         const b = xin(rows);
         const opts: CumulativeOptions = { by: 'k', aggs: { pv: sum(col('p').mul(col('q'))), v: sum('q'), m: mean(col('p').mul(col('q'))) } };
-        await expectParity(({ src }) => src.pipe(cumulative(opts)), { src: b }, { runs: 6 });
+        await expectParity(({ src }) => src.pipe(cumulative(opts)), { src: b }, { runs: soak(6) });
       }
     });
 
@@ -285,7 +286,7 @@ describe('cumulative against nodejs-polars cum_*().over (oracle)', () => {
         expect(got.hi).toEqual(want.hi);
         expect(got.c).toEqual((want.c as (number | null)[]).map((x) => (x === null ? null : Number(x))));
       }),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 
@@ -305,7 +306,7 @@ describe('cumulative against nodejs-polars cum_*().over (oracle)', () => {
         const df = toPolars(b).withColumns(pl.col('p').mul(pl.col('q').cast(pl.Float64)).cumSum().over('k').alias('pv'));
         expect(got.pv).toEqual(toColumns(fromPolars(df)).pv);
       }),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 });
@@ -341,7 +342,7 @@ describe('cumulative key expiry (expireAfter)', () => {
 
   it('random data, any split: the same as renaming each key at every gap > expireAfter (no expiry); counts agree', () => {
     const aggs = { s: sum('v'), m: mean('v'), lo: min('v'), f: first('v'), l: last('v'), sd: std('v'), n: count() };
-    for (let seed = 1; seed <= 30; seed++) {
+    for (const seed of soakSeeds(30)) {
       const c = randomCase(seed);
       const spec = { ...S, k: seed % 2 ? 'dictionary' : 'utf8' } as Record<string, string> as typeof S;
       let expired = 0;
@@ -357,7 +358,7 @@ describe('cumulative key expiry (expireAfter)', () => {
     const c = randomCase(5);
     const b = input(c.ts.map((t) => t * 100), c.k, c.v, { ...S, k: 'dictionary' });
     const opts: CumulativeOptions = { by: 'k', aggs: { s: sum('v'), hi: max('v'), n: count() }, expireAfter: 250 };
-    await expectParity(({ src }) => src.pipe(cumulative(opts)), { src: b }, { runs: 8 });
+    await expectParity(({ src }) => src.pipe(cumulative(opts)), { src: b }, { runs: soak(8) });
   });
 
   it('100 000 keys each seen once: the key dictionary and the state stay bounded', () => {

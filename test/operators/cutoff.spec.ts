@@ -12,6 +12,7 @@ import { marbleTest } from '../../src/testing/marbles';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError } from '../../src/errors';
 import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
 import { errorOf, runOperator } from '../helpers/run';
+import { soak, soakSeeds } from '../helpers/soak';
 
 const run = (input: RecordBatch | RecordBatch[], options: CutoffOptions): RecordBatch[] => runOperator(cutoff(options), input);
 
@@ -97,7 +98,7 @@ describe('cutoff', () => {
           expect(got).toEqual(reference(keys, [a, b], [tol, tol]).map((i) => BigInt(i)));
         },
       ),
-      { numRuns: 100 },
+      { numRuns: soak(100) },
     );
   });
 
@@ -122,7 +123,7 @@ describe('cutoff', () => {
     const k = Array.from({ length: n }, (_, i) => ['a', 'b', null][(i * 5) % 3]);
     const px = Array.from({ length: n }, (_, i) => (i % 7 === 2 ? null : Math.round(Math.sin(i) * 4)));
     const q = batch({ ts, k, px }, { ts: 'timestamp[ms]', k: 'dictionary', px: 'float64' });
-    await expectParity(({ q }) => q.pipe(cutoff({ by: 'k', columns: 'px', tolerance: 1 })), { q }, { runs: 8 });
+    await expectParity(({ q }) => q.pipe(cutoff({ by: 'k', columns: 'px', tolerance: 1 })), { q }, { runs: soak(8) });
   });
 
   it('CutoffState.remap moves kept keys and drops expired ones', () => {
@@ -188,7 +189,7 @@ describe('cutoff key expiry (expireAfter)', () => {
 
   it('random data, any split: the same as renaming each key at every gap > expireAfter (no expiry); counts agree', () => {
     const spec: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', px: 'float64' };
-    for (let seed = 1; seed <= 30; seed++) {
+    for (const seed of soakSeeds(30)) {
       const c = randomCase(seed);
       const v = c.v.map((x) => (x === null ? null : Math.abs(x) % 3));
       let expired = 0;
@@ -203,7 +204,7 @@ describe('cutoff key expiry (expireAfter)', () => {
   it('identical output for any batch split, cycle and live with expireAfter (expectParity)', async () => {
     const c = randomCase(9);
     const q = batch({ ts: c.ts.map((t) => t * 100), k: c.k, px: c.v.map((x) => (x === null ? null : x % 2)) }, { ts: 'timestamp[ms]', k: 'dictionary', px: 'float64' });
-    await expectParity(({ q }) => q.pipe(cutoff({ by: 'k', columns: 'px', expireAfter: 250 })), { q }, { runs: 8 });
+    await expectParity(({ q }) => q.pipe(cutoff({ by: 'k', columns: 'px', expireAfter: 250 })), { q }, { runs: soak(8) });
   });
 
   it('100 000 keys each seen once: the key dictionary and the state stay bounded', () => {

@@ -13,6 +13,7 @@ import { ColumnTypeError, InvalidOptionError, MissingColumnError, TimeOrderError
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/keyed';
 import { errorOf, runOperator } from '../helpers/run';
+import { soak, soakSeeds } from '../helpers/soak';
 
 const run = (input: RecordBatch | RecordBatch[], options: EmaOptions): RecordBatch[] => runOperator(ema(options), input);
 const close = (got: (unknown)[], want: (number | null)[], digits = 6) => {
@@ -118,8 +119,8 @@ describe('ema', () => {
     const k = Array.from({ length: n }, (_, i) => ['a', 'b', null][(i * 7) % 3]);
     const px = Array.from({ length: n }, (_, i) => (i % 5 === 3 ? null : Math.sin(i) * 10));
     const q = batch({ ts, k, px }, { ts: 'timestamp[ms]', k: 'dictionary', px: 'float64' });
-    await expectParity(({ q }) => q.pipe(ema({ by: 'k', columns: { e: 'px' }, alpha: 0.3 })), { q }, { runs: 6 });
-    await expectParity(({ q }) => q.pipe(ema({ by: 'k', columns: { e: 'px' }, halfLife: 100, times: true, minPeriods: 2 })), { q }, { runs: 6 });
+    await expectParity(({ q }) => q.pipe(ema({ by: 'k', columns: { e: 'px' }, alpha: 0.3 })), { q }, { runs: soak(6) });
+    await expectParity(({ q }) => q.pipe(ema({ by: 'k', columns: { e: 'px' }, halfLife: 100, times: true, minPeriods: 2 })), { q }, { runs: soak(6) });
   });
 
   it('EmaState.remap moves kept keys and drops expired ones', () => {
@@ -219,7 +220,7 @@ describe('ema: batches without nulls take a loop of their own (adjust false)', (
           expect(got).toEqual(want);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: soak(200) },
     );
   });
 });
@@ -244,7 +245,7 @@ describe('ema against nodejs-polars ewmMean over a key (oracle)', () => {
           close(got.e, expected.e as (number | null)[], 9);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 });
@@ -280,7 +281,7 @@ describe('ema key expiry (expireAfter)', () => {
 
   it('random data, any split: the same as renaming each key at every gap > expireAfter (no expiry); counts agree', () => {
     const spec: SchemaSpec = { ts: 'timestamp[ms]', k: 'dictionary', px: 'float64' };
-    for (let seed = 1; seed <= 30; seed++) {
+    for (const seed of soakSeeds(30)) {
       const c = randomCase(seed);
       const o: Omit<EmaOptions, 'by'> = seed % 2 ? { columns: { e: 'px' }, alpha: 0.3, minPeriods: 2 } : { columns: { e: 'px' }, halfLife: 4, times: true };
       let expired = 0;
@@ -295,7 +296,7 @@ describe('ema key expiry (expireAfter)', () => {
   it('identical output for any batch split, cycle and live with expireAfter (expectParity)', async () => {
     const c = randomCase(7);
     const q = batch({ ts: c.ts.map((t) => t * 100), k: c.k, px: c.v }, { ts: 'timestamp[ms]', k: 'dictionary', px: 'float64' });
-    await expectParity(({ q }) => q.pipe(ema({ by: 'k', columns: { e: 'px' }, alpha: 0.3, expireAfter: 250 })), { q }, { runs: 8 });
+    await expectParity(({ q }) => q.pipe(ema({ by: 'k', columns: { e: 'px' }, alpha: 0.3, expireAfter: 250 })), { q }, { runs: soak(8) });
   });
 
   it('100 000 keys each seen once: the key dictionary and the state stay bounded', () => {

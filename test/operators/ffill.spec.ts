@@ -17,6 +17,7 @@ import { replay } from '../../src/time/replay';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { lifetimes, manyKeysCase, watchStores } from '../helpers/keyed';
 import { errorOf, runOperator } from '../helpers/run';
+import { soak, soakSeeds } from '../helpers/soak';
 
 const run = (input: RecordBatch | RecordBatch[], options: FfillOptions = {}): RecordBatch[] => runOperator(ffill(options), input);
 
@@ -216,8 +217,8 @@ describe('ffill', () => {
     const bid = Array.from({ length: n }, (_, i) => (rnd() < 0.5 ? null : i));
     const s = Array.from({ length: n }, (_, i) => (rnd() < 0.5 ? null : `v${i}`));
     const q = batch({ ts, k, bid, s }, { ts: 'timestamp[ms]', k: 'dictionary', bid: 'float64', s: 'utf8' });
-    await expectParity(({ q }) => q.pipe(ffill({ by: 'k' })), { q }, { runs: 10 });
-    await expectParity(({ q }) => q.pipe(ffill({ by: 'k', limit: 1 })), { q }, { runs: 5 });
+    await expectParity(({ q }) => q.pipe(ffill({ by: 'k' })), { q }, { runs: soak(10) });
+    await expectParity(({ q }) => q.pipe(ffill({ by: 'k', limit: 1 })), { q }, { runs: soak(5) });
   });
 
   it('inside a replay, the time column defaults to the run\'s', async () => {
@@ -295,7 +296,7 @@ describe('ffill against nodejs-polars forward fill over a key (oracle)', () => {
           expect(got.s).toEqual(expected.s);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 });
@@ -341,7 +342,7 @@ describe('ffill key expiry (expireAfter)', () => {
   });
 
   it('random data, any split: the same as renaming each key at every gap > expireAfter (no expiry); counts agree', () => {
-    for (let seed = 1; seed <= 30; seed++) {
+    for (const seed of soakSeeds(30)) {
       const rnd = mulberry(seed);
       const n = 1 + Math.floor(rnd() * 50);
       let t = 0;
@@ -369,7 +370,7 @@ describe('ffill key expiry (expireAfter)', () => {
     const bid = Array.from({ length: n }, (_, i) => (rnd() < 0.5 ? null : i));
     const s = Array.from({ length: n }, (_, i) => (rnd() < 0.5 ? null : `v${i}`));
     const q = batch({ ts, k, bid, s }, { ts: 'timestamp[ms]', k: 'dictionary', bid: 'float64', s: 'utf8' });
-    await expectParity(({ q }) => q.pipe(ffill({ by: 'k', expireAfter: 100 })), { q }, { runs: 8 });
+    await expectParity(({ q }) => q.pipe(ffill({ by: 'k', expireAfter: 100 })), { q }, { runs: soak(8) });
   });
 
   it('100 000 keys each seen once: the key dictionary and the state stay bounded', () => {

@@ -15,6 +15,7 @@ import { expectBatchesEqual } from '../../src/testing/match';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError } from '../../src/errors';
 import { fromPolars, toPolars } from '../helpers/polars';
 import { errorOf, runOperator } from '../helpers/run';
+import { soak, soakSeed } from '../helpers/soak';
 
 const sectors = () => batch({ ticker: ['AAA', 'BBB', 'DDD'], sector: ['tech', 'energy', null], weight: [0.5, 0.3, 0.2] }, { ticker: 'utf8', sector: 'utf8', weight: 'float64' });
 const trades = (ts: number[], ticker: (string | null)[], px: number[]) => batch({ ts, ticker, px }, { ts: 'timestamp[ms]', ticker: 'dictionary', px: 'float64' });
@@ -175,8 +176,8 @@ describe('join with a Table (static lookup)', () => {
       { ts: 'timestamp[ms]', ticker: 'dictionary', px: 'float64' },
     );
     const ref = new Table(sectors());
-    await expectParity(({ l }) => l.pipe(join(ref, { by: 'ticker' })), { l }, { runs: 10 });
-    await expectParity(({ l }) => l.pipe(join(ref, { by: 'ticker', how: 'inner' })), { l }, { runs: 10 });
+    await expectParity(({ l }) => l.pipe(join(ref, { by: 'ticker' })), { l }, { runs: soak(10) });
+    await expectParity(({ l }) => l.pipe(join(ref, { by: 'ticker', how: 'inner' })), { l }, { runs: soak(10) });
   });
 
   it('equals nodejs-polars’ left and inner joins on random data with unique right keys (oracle)', () => {
@@ -200,7 +201,7 @@ describe('join with a Table (static lookup)', () => {
           expect(got).toEqual(want);
         },
       ),
-      { numRuns: 80 },
+      { numRuns: soak(80) },
     );
   });
 });
@@ -233,7 +234,7 @@ describe('join with a keyed state', () => {
       rk: fc.array(fc.constantFrom('a', 'b', 'c', null), { minLength: 30, maxLength: 30 }),
       expire: fc.constantFrom(undefined, 0, 150),
     });
-    for (const c of fc.sample(arb, { numRuns: 8, seed: 11 })) {
+    for (const c of fc.sample(arb, { numRuns: soak(8), seed: soakSeed(11) })) {
       const lt = [...c.lt].sort((x, y) => x - y);
       const rt = [...c.rt].sort((x, y) => x - y);
       const l = batch({ ts: lt, k: c.lk.slice(0, lt.length), q: lt.map((_, i) => i) }, { ts: 'timestamp[ms]', k: 'utf8', q: 'int32' });
@@ -242,7 +243,7 @@ describe('join with a keyed state', () => {
       const expected = await replay(({ l, r }) => l.pipe(asofJoin(r, { by: 'k', ...(c.expire !== undefined ? { tolerance: c.expire } : {}) })), { l, r });
       const got = await replay(({ l, r }) => l.pipe(join(keyedState(r, stateOptions))), { l, r });
       expectBatchesEqual(got.batches, expected.batches, { concat: true });
-      await expectParity(({ l, r }) => l.pipe(join(keyedState(r, stateOptions))), { l, r }, { runs: 5 });
+      await expectParity(({ l, r }) => l.pipe(join(keyedState(r, stateOptions))), { l, r }, { runs: soak(5) });
     }
   });
 

@@ -6,6 +6,7 @@ import { type KeyedArrays, growArray, remapArray } from '../../operators/interna
 import { batch, split } from '../../src/testing/builders';
 import { StreamValidator } from '../../src/batch/validate';
 import { InvalidOptionError, MissingColumnError } from '../../src/errors';
+import { soak } from '../helpers/soak';
 
 /** A per-key row counter: the smallest useful KeyedArrays. */
 class Counter implements KeyedArrays {
@@ -159,7 +160,7 @@ describe('KeyedStore', () => {
           expect(got.expiredAfter[got.expiredAfter.length - 1]).toBe(d === undefined ? 0 : want.expired);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: soak(200) },
     );
   });
 

@@ -15,6 +15,7 @@ import { expectBatchesEqual } from '../../src/testing/match';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError, NullTimeError, TimeOrderError } from '../../src/errors';
 import { fromPolars, toPolars } from '../helpers/polars';
 import { errorOf, runOperator } from '../helpers/run';
+import { soak, soakSeed } from '../helpers/soak';
 
 const Q: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', px: 'float64' };
 const quotes = (ts: number[], k: (string | null)[], px: (number | null)[], schema = Q) => batch({ ts, k, px }, schema);
@@ -102,12 +103,12 @@ describe('lastByKey', () => {
       ks: fc.array(fc.option(fc.constantFrom('a', 'b', 'c', 'd'), { freq: 6 }), { minLength: 40, maxLength: 40 }),
       expireAfter: fc.constantFrom(undefined, 0, 700),
     });
-    for (const c of fc.sample(arb, { numRuns: 8, seed: 11 })) {
+    for (const c of fc.sample(arb, { numRuns: soak(8), seed: soakSeed(11) })) {
       let t = 0;
       const ts = c.dts.map((d) => (t += d % 3 === 0 ? 0 : d));
       const q = quotes(ts, c.ks.slice(0, ts.length), ts.map((_, i) => (i % 7 === 6 ? null : i)), { ...Q, k: 'dictionary' });
       const opts: LastByKeyOptions = { by: 'k', ...(c.expireAfter !== undefined ? { expireAfter: c.expireAfter } : {}) };
-      await expectParity(({ q }) => q.pipe(lastByKey(opts)), { q }, { runs: 10 });
+      await expectParity(({ q }) => q.pipe(lastByKey(opts)), { q }, { runs: soak(10) });
     }
   });
 
@@ -298,7 +299,7 @@ describe('keyedState', () => {
       exact: fc.boolean(),
       coarse: fc.boolean(),
     });
-    for (const c of fc.sample(arb, { numRuns: 10, seed: 5 })) {
+    for (const c of fc.sample(arb, { numRuns: soak(10), seed: soakSeed(5) })) {
       const lt = [...c.lt].sort((x, y) => x - y);
       const rt = [...c.rt].sort((x, y) => x - y).map((t, i) => (i % 3 === 1 ? rt0(c.rt, i) : t));
       const l = batch({ ts: lt, k: c.lk.slice(0, lt.length), q: lt.map((_, i) => i) }, { ts: 'timestamp[ms]', k: 'utf8', q: 'int32' });
@@ -315,7 +316,7 @@ describe('keyedState', () => {
           return l.pipe(asofJoin(book, opts));
         },
         { l, r },
-        { runs: 8 },
+        { runs: soak(8) },
       );
       const got = await replay(
         ({ l, r }) => l.pipe(asofJoin(keyedState(r, { by: stateBy }), opts)),
@@ -367,7 +368,7 @@ describe('lastByKey snapshot against nodejs-polars (oracle)', () => {
           expect(got).toEqual(want);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 });

@@ -10,6 +10,7 @@ import { batch, split } from '../../src/testing/builders';
 import type { SchemaSpec } from '../../src/testing/schema';
 import { toColumns, toRows } from '../../src/testing/read';
 import { LateDataError, SchemaChangeError, TimeOrderError } from '../../src/errors';
+import { soak } from '../helpers/soak';
 
 const T0 = Date.UTC(2024, 0, 2);
 const mk = (times: number[], side: string, schema: SchemaSpec = { ts: 'timestamp[ms]', side: 'utf8', i: 'int32' }) =>
@@ -80,7 +81,7 @@ describe('mergeSorted', () => {
         const out = await replay(({ a, b }) => a.pipe(mergeSorted(b)), { a, b }, { cycle, order: swap ? ['b', 'a'] : ['a', 'b'] });
         expect(out.numRows === 0 ? [] : describeRows(out)).toEqual(reference(ta, tb));
       }),
-      { numRuns: 80 },
+      { numRuns: soak(80) },
     );
   });
 

@@ -11,6 +11,7 @@ import { mergeSorted } from '../../operators/mergeSorted';
 import { col, lit, when } from '../../src/expr';
 import { expectParity } from '../../src/testing/parity';
 import { batch } from '../../src/testing/builders';
+import { soak } from '../helpers/soak';
 
 const T0 = Date.UTC(2024, 0, 2, 14, 30);
 
@@ -49,10 +50,10 @@ describe('operator parity (batch == stream)', () => {
               select('ts', 'ticker', 'notional', 'side', 'isA'),
             ),
           { trades: tradesOf(rows) },
-          { runs: 6 },
+          { runs: soak(6) },
         );
       }),
-      { numRuns: 12 },
+      { numRuns: soak(12) },
     );
   });
 
@@ -62,10 +63,10 @@ describe('operator parity (batch == stream)', () => {
         await expectParity(
           ({ a, b }) => a.pipe(filter(col('size').gte(0)), mergeSorted(b.pipe(filter(col('size').gte(0))))),
           { a: tradesOf(a), b: tradesOf(b) },
-          { runs: 6 },
+          { runs: soak(6) },
         );
       }),
-      { numRuns: 12 },
+      { numRuns: soak(12) },
     );
   });
 });

@@ -8,6 +8,7 @@ import { batch, split } from '../../src/testing/builders';
 import { toColumns } from '../../src/testing/read';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { closeTo } from '../aggs/reference';
+import { soak } from '../helpers/soak';
 
 function runSync(b: RecordBatch[], options: RollingOptions): Record<string, unknown[]> {
   const out: RecordBatch[] = [];
@@ -64,7 +65,7 @@ describe('rolling against nodejs-polars (oracle)', () => {
           expect(closeTo(got[c] as (number | null)[], numbers(want[c]), 1e-9), `${c}: ${JSON.stringify(got[c])} vs ${JSON.stringify(want[c])}`).toBe(true);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 
@@ -93,7 +94,7 @@ describe('rolling against nodejs-polars (oracle)', () => {
           expect(closeTo(got[c] as (number | null)[], numbers(want[c]), 1e-9), `${c} n=${n} mp=${minPeriods}: ${JSON.stringify(got[c])} vs ${JSON.stringify(want[c])}`).toBe(true);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 });

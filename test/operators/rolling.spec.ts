@@ -17,6 +17,7 @@ import { lifetimes, manyKeysCase, watchStores, randomCase } from '../helpers/key
 import { errorOf, runOperator } from '../helpers/run';
 import { withColumns } from '../../operators/withColumns';
 import { col as ecol } from '../../src/expr';
+import { soak, soakSeed, soakSeeds } from '../helpers/soak';
 
 const S: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', v: 'float64' };
 const input = (ts: number[], k: (string | null)[], v: (number | null)[], schema = S) => batch({ ts, k, v }, schema);
@@ -177,7 +178,7 @@ describe('rolling', () => {
           expect(rowOut.rows).toEqual(reference(rows, 'count', { kind: 'rows', rows: rowsN }, m, true));
         },
       ),
-      { numRuns: 120 },
+      { numRuns: soak(120) },
     );
   });
 
@@ -255,7 +256,7 @@ describe('rolling', () => {
       v: fc.array(fc.option(fc.integer({ min: -9, max: 9 }), { freq: 5 }), { minLength: 30, maxLength: 30 }),
       rowsWindow: fc.boolean(),
     });
-    for (const c of fc.sample(arb, { numRuns: 6, seed: 11 })) {
+    for (const c of fc.sample(arb, { numRuns: soak(6), seed: soakSeed(11) })) {
       let t = 0;
       const ts = c.dt.map((d) => (t += d));
       const b = input(ts, c.k.slice(0, ts.length), c.v.slice(0, ts.length), { ...S, k: 'dictionary' });
@@ -264,7 +265,7 @@ describe('rolling', () => {
         window: c.rowsWindow ? { rows: 3 } : 2000,
         aggs: { s: sum('v'), m: mean('v'), hi: max('v'), f: first('v'), sd: std('v'), n: count(), sq: sum(ecol('v').mul(ecol('v'))) },
       };
-      await expectParity(({ src }) => src.pipe(rolling(opts)), { src: b }, { runs: 8 });
+      await expectParity(({ src }) => src.pipe(rolling(opts)), { src: b }, { runs: soak(8) });
     }
   });
 
@@ -294,7 +295,7 @@ describe('rolling', () => {
         const viaColumn = toColumns(runOperator((src) => src.pipe(withColumns({ e }), rolling({ by: 'k', window, aggs: over('e') })), pieces));
         for (const op of OPS) expect(direct[op], op).toEqual(viaColumn[op]);
       }),
-      { numRuns: 100 },
+      { numRuns: soak(100) },
     );
   });
 
@@ -420,7 +421,7 @@ describe('rolling key expiry (expireAfter)', () => {
 
   it('random data, any split: the same as renaming each key at every gap > expireAfter (no expiry); counts agree', () => {
     const aggs = { s: sum('v'), m: mean('v'), hi: max('v'), f: first('v'), l: last('v'), sd: std('v'), n: count() };
-    for (let seed = 1; seed <= 40; seed++) {
+    for (const seed of soakSeeds(40)) {
       const c = randomCase(seed);
       const spec = { ...S, k: seed % 2 ? 'dictionary' : 'utf8' } as Record<string, string> as typeof S;
       const window = seed % 3 === 0 ? { rows: 3 } : [4, 30][seed % 2];
@@ -439,7 +440,7 @@ describe('rolling key expiry (expireAfter)', () => {
       const c = randomCase(11);
       const b = input(c.ts.map((t) => t * 100), c.k, c.v, { ...S, k: 'dictionary' });
       const opts: RollingOptions = { by: 'k', window, minPeriods: 1, aggs: { s: sum('v'), hi: max('v'), n: count() }, expireAfter: 250 };
-      await expectParity(({ src }) => src.pipe(rolling(opts)), { src: b }, { runs: 6 });
+      await expectParity(({ src }) => src.pipe(rolling(opts)), { src: b }, { runs: soak(6) });
     }
   });
 

@@ -11,6 +11,7 @@ import { marbleTest } from '../../src/testing/marbles';
 import { ExpressionError, InvalidOptionError, MissingColumnError, TimeOrderError } from '../../src/errors';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { errorOf, runOperator } from '../helpers/run';
+import { soak, soakSeed } from '../helpers/soak';
 
 const T: SchemaSpec = { ts: 'timestamp[ms]', k: 'utf8', px: 'float64' };
 const trades = (ts: number[], k: (string | null)[], px: (number | null)[], schema = T) => batch({ ts, k, px }, schema);
@@ -179,12 +180,12 @@ describe('scanByKey', () => {
       px: fc.array(fc.option(fc.double({ min: 1, max: 100, noNaN: true }), { freq: 6 }), { minLength: 40, maxLength: 40 }),
       expireAfter: fc.constantFrom(undefined, 0, 1000),
     });
-    for (const c of fc.sample(arb, { numRuns: 8, seed: 3 })) {
+    for (const c of fc.sample(arb, { numRuns: soak(8), seed: soakSeed(3) })) {
       let t = 0;
       const ts = c.dts.map((d) => (t += d % 3 === 0 ? 0 : d));
       const q = trades(ts, c.ks.slice(0, ts.length), c.px.slice(0, ts.length), { ...T, k: 'dictionary' });
       const extra = c.expireAfter !== undefined ? { expireAfter: c.expireAfter } : {};
-      await expectParity(({ q }) => q.pipe(scanByKey(drawdown(extra)), scanByKey(counter(extra))), { q }, { runs: 10 });
+      await expectParity(({ q }) => q.pipe(scanByKey(drawdown(extra)), scanByKey(counter(extra))), { q }, { runs: soak(10) });
     }
   });
 
@@ -227,7 +228,7 @@ describe('scanByKey against nodejs-polars (oracle)', () => {
           expect(got.dd).toEqual(want.dd);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 });

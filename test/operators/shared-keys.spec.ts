@@ -25,6 +25,7 @@ import { replay } from '../../src/time/replay';
 import { type RunContext, runKeyDictionary } from '../../src/time/run';
 import type { KeyDictionary } from '../../src/batch/keys';
 import { runOperator } from '../helpers/run';
+import { soak } from '../helpers/soak';
 
 /** A small deterministic generator (no Math.random: reproducible cases). */
 function lcg(seed: number): () => number {
@@ -147,7 +148,7 @@ describe('shared key dictionaries inside a run', () => {
   it('expectParity: shared chains give the same output for any split, cycle, delivery order and live', async () => {
     const small = batch(rowsOf(60, 4, STRINGS), STR);
     const smallD = batch(rowsOf(40, 5, ['A', 'F', null]), DICT);
-    await expectParity(({ s: a, d: b }) => ({ a: a.pipe(longChain()), b: merge(b.pipe(shortChain()), of()) as Observable<RecordBatch>, x: a.pipe(expiringChain()) }), { s: small, d: smallD }, { runs: 12 });
+    await expectParity(({ s: a, d: b }) => ({ a: a.pipe(longChain()), b: merge(b.pipe(shortChain()), of()) as Observable<RecordBatch>, x: a.pipe(expiringChain()) }), { s: small, d: smallD }, { runs: soak(12) });
   });
 
   it('lastByKey (orders its output by key) keeps its own dictionary: same output inside a run as outside', async () => {

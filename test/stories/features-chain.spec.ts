@@ -18,6 +18,7 @@ import { expectParity } from '../../src/testing/parity';
 import { toColumns } from '../../src/testing/read';
 import { fromPolars, pl, toPolars } from '../helpers/polars';
 import { features } from '../../stories/features/story';
+import { soak, soakSeed, soakSeeds } from '../helpers/soak';
 
 /** The story's EMA (`pxEma`): alpha 0.1, adjust false. */
 const ALPHA = 0.1;
@@ -104,20 +105,20 @@ describe('the features chain, whole', () => {
         const we = want.pxEma as number[];
         ge.forEach((v, i) => expect(v).toBeCloseTo(we[i], 9));
       }),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 
   it('gives the same rows for any split, cycle, delivery order, and live (parity)', async () => {
-    for (const seed of [1, 2, 3]) {
+    for (const seed of soakSeeds(3)) {
       const c = fc.sample(caseOf(20), { seed, numRuns: 1 })[0];
       const { weir } = inputs(c);
-      await expectParity(features, { trades: weir.trades, quotes: weir.quotes }, { runs: 12, seed });
+      await expectParity(features, { trades: weir.trades, quotes: weir.quotes }, { runs: soak(12), seed });
     }
   });
 
   it('with null tickers too (they match no quote; cumulative and ema group them together): parity', async () => {
-    const c = fc.sample(caseOf(20), { seed: 4, numRuns: 1 })[0];
+    const c = fc.sample(caseOf(20), { seed: soakSeed(4), numRuns: 1 })[0];
     const { weir } = inputs(c);
     // every 4th trade's and 5th quote's ticker null (a dictionary column)
     const withNullKeys = (b: RecordBatch, every: number, spec: SchemaSpec) => {
@@ -137,6 +138,6 @@ describe('the features chain, whole', () => {
     keys.forEach((k, i) => {
       if (k === null) expect(out.cumVolume[i]).toBe((acc += sizes[i]));
     });
-    await expectParity(features, { trades, quotes }, { runs: 12, seed: 4 });
+    await expectParity(features, { trades, quotes }, { runs: soak(12), seed: soakSeed(4) });
   });
 });

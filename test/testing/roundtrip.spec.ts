@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { type Cell, type TypeShorthand, batch, expectBatchEqual, rows, split, toColumns, toRows } from '../../src/testing';
+import { soak } from '../helpers/soak';
 
 /** A cell as given to the builder, and the value `toColumns` must read back. */
 interface Sample {
@@ -120,7 +121,7 @@ describe('toColumns(batch(cols, schema)) round-trips', () => {
         expect([...toColumns(head).c, ...toColumns(tail).c]).toEqual(want);
         expect(toColumns(tail).c).toEqual(want.slice(cut));
       }),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 
@@ -142,7 +143,7 @@ describe('toColumns(batch(cols, schema)) round-trips', () => {
           expectBatchEqual(rows(toRows(b.slice(cut)), b.schema), b.slice(cut));
         },
       ),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 });

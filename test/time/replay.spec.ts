@@ -20,6 +20,7 @@ import {
   TimeOrderError,
   UnknownInputError,
 } from '../../src/errors';
+import { soak } from '../helpers/soak';
 
 const T0 = Date.UTC(2024, 0, 2, 9, 30);
 const ms = (n: number) => T0 + n;
@@ -229,7 +230,7 @@ describe('replay', () => {
           expect(toColumns(out)).toEqual(toColumns(whole));
         },
       ),
-      { numRuns: 60 },
+      { numRuns: soak(60) },
     );
   });
 
