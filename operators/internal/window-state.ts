@@ -15,6 +15,7 @@ import { allocArray } from '../../src/kernels/gather';
 import { type CumulativeLoop, type RunningOp, cumCount, cumFirstLast, cumMean, cumMinMax, cumSum, cumVar, cumulativeLoop } from '../../src/kernels/cumulative';
 import {
   COUNT,
+  evictedHead,
   FIRST,
   LAST,
   MAX,
@@ -29,7 +30,6 @@ import {
   rollingVarTime,
   ringSlots,
   ringValidity,
-  timeEvictions,
 } from '../../src/kernels/rolling';
 import { type KeyedArrays, type StateArray, growArray, remapArray } from './keyed';
 
@@ -325,7 +325,6 @@ export class TimeWindowState implements KeyedArrays {
   private mask = 1023;
   private head = 0;
   private tail = 0;
-  private ends = new Float64Array(0);
 
   /**
    * `columnOf[j]`: aggregation j's column in the ring (`-1`: `count()`, every row).
@@ -480,10 +479,9 @@ export class TimeWindowState implements KeyedArrays {
       }
     }
     this.tail = start + n;
-    if (this.ends.length < n) this.ends = new Float64Array(Math.max(n, this.ends.length * 2));
-    const ends = this.ends;
     const head = this.head;
-    const newHead = timeEvictions(this.times, mask, head, start, times, n, this.window, ends);
+    const ringTime = this.times;
+    const window = this.window;
     for (let j = 0; j < this.ops.length; j++) {
       const op = this.ops[j];
       const a = this.states[j].arrays as Float64Array[];
@@ -495,16 +493,16 @@ export class TimeWindowState implements KeyedArrays {
       let nulls: number;
       const sumMode = SUM_MODES[op];
       if (sumMode !== undefined) {
-        nulls = rollingSumTime(sumMode, ends, head, start, n, this.slots, vals, ok, mask, a[0], a[1], a[2], a[3], this.minPeriods, o, valid);
+        nulls = rollingSumTime(sumMode, ringTime, times, window, head, start, n, this.slots, vals, ok, mask, a[0], a[1], a[2], a[3], this.minPeriods, o, valid);
       } else if (op === 'std' || op === 'var') {
-        nulls = rollingVarTime(op === 'std', ends, head, start, n, this.slots, vals, ok!, mask, a[0], a[1], a[2], a[3], this.minPeriods, o, valid);
+        nulls = rollingVarTime(op === 'std', ringTime, times, window, head, start, n, this.slots, vals, ok!, mask, a[0], a[1], a[2], a[3], this.minPeriods, o, valid);
       } else {
         const l = this.links[j] ?? [NONE, NONE];
-        nulls = rollingDequeTime(DEQUE_MODES[op]!, ends, head, start, n, this.slots, vals, ok!, mask, a[0], a[1], a[2], a[3], l[0], l[1], this.minPeriods, o, valid);
+        nulls = rollingDequeTime(DEQUE_MODES[op]!, ringTime, times, window, head, start, n, this.slots, vals, ok!, mask, a[0], a[1], a[2], a[3], l[0], l[1], this.minPeriods, o, valid);
       }
       out[at + j] = outputData(o, valid, nulls, n);
     }
-    this.head = newHead;
+    if (n > 0) this.head = evictedHead(ringTime, mask, head, start + n - 1, times[n - 1], window);
     return out;
   }
 }

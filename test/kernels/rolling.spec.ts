@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { COUNT, MAX, MEAN, SUM, rollingDequeRows, rollingDequeTime, rollingSumRows, rollingSumTime, timeEvictions } from '../../src/kernels/rolling';
+import { COUNT, MAX, MEAN, SUM, evictedHead, rollingDequeRows, rollingDequeTime, rollingSumRows, rollingSumTime } from '../../src/kernels/rolling';
 
 const bits = (valid: Uint8Array, n: number) => Array.from({ length: n }, (_, i) => (valid[i >> 3] >> (i & 7)) & 1);
 
 describe('rolling kernels', () => {
-  it('timeEvictions: the head after removing rows with time <= t - window, never past the row itself', () => {
+  it('evictions: a row at t removes the rows with time <= t - window, never itself; evictedHead gives the head after the batch', () => {
     const times = BigInt64Array.from([0n, 1n, 5n, 5n, 9n]);
-    const ends = new Float64Array(5);
-    const head = timeEvictions(times, 7, 0, 0, times, 5, 4n, ends);
-    // row at 5: (1, 5] removes rows 0 and 1; row at 9: (5, 9] removes the rows at 5
-    expect(Array.from(ends)).toEqual([0, 0, 2, 2, 4]);
-    expect(head).toBe(4);
+    const out = new Float64Array(5);
+    const valid = new Uint8Array(1);
+    // count() of one key, window 4: row at 5: (1, 5] removes rows 0 and 1; row at 9: (5, 9] removes the rows at 5
+    const nulls = rollingSumTime(COUNT, times, times, 4n, 0, 0, 5, new Int32Array(8).fill(1), new Float64Array(8), null, 7, new Float64Array(2), new Float64Array(2), new Float64Array(2), new Float64Array(8), 1, out, valid);
+    expect(Array.from(out)).toEqual([1, 2, 1, 2, 1]);
+    expect(nulls).toBe(0);
+    expect(evictedHead(times, 7, 0, 4, 9n, 4n)).toBe(4);
+    // from a later head, and never past the last row itself (a zero window would remove it)
+    expect(evictedHead(times, 7, 2, 4, 9n, 100n)).toBe(2);
+    expect(evictedHead(times, 7, 0, 4, 9n, 0n)).toBe(4);
   });
 
   it('rollingSumTime: Kahan-compensated sums stay exact when large values leave the window', () => {
@@ -18,14 +23,15 @@ describe('rolling kernels', () => {
     const n = vals.length;
     const slots = new Int32Array(8).fill(1);
     const ok = new Uint8Array(8).fill(1);
-    // every row stays in the window (ends = 0), then a second pass evicts the first three rows
+    // every row stays in the window: the large values cancel inside the compensated sum
     const out = new Float64Array(n);
     const valid = new Uint8Array(1);
     const s = new Float64Array(2);
     const c = new Float64Array(2);
     const nobs = new Float64Array(2);
     const nf = new Float64Array(8);
-    rollingSumTime(SUM, new Float64Array(n), 0, 0, n, slots, vals, ok, 7, s, c, nobs, nf, 1, out, valid);
+    const times = new BigInt64Array(8);
+    rollingSumTime(SUM, times, times, 1n, 0, 0, n, slots, vals, ok, 7, s, c, nobs, nf, 1, out, valid);
     expect(Array.from(out)).toEqual([1e16, 1e16 + 1, 1e16 + 2, 2, 3, 4]);
     expect(bits(valid, n)).toEqual([1, 1, 1, 1, 1, 1]);
   });
@@ -33,11 +39,12 @@ describe('rolling kernels', () => {
   it('rollingSumTime with ringOk === null counts rows; mean is null over an empty window', () => {
     const slots = Int32Array.from([1, 1, 2, 1]);
     const vals = Float64Array.from([2, 4, 6, 8]);
-    const ends = Float64Array.from([0, 0, 0, 2]);
+    // window 9: the row at 10 removes the rows at 0 and 1
+    const times = BigInt64Array.from([0n, 1n, 2n, 10n]);
     const run = (mode: number, ok: Uint8Array | null) => {
       const out = new Float64Array(4);
       const valid = new Uint8Array(1);
-      const nulls = rollingSumTime(mode, ends, 0, 0, 4, slots, vals, ok, 3, new Float64Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(12), 1, out, valid);
+      const nulls = rollingSumTime(mode, times, times, 9n, 0, 0, 4, slots, vals, ok, 3, new Float64Array(3), new Float64Array(3), new Float64Array(3), new Float64Array(12), 1, out, valid);
       return { out: Array.from(out), valid: bits(valid, 4), nulls };
     };
     expect(run(COUNT, null)).toEqual({ out: [1, 2, 1, 1], valid: [1, 1, 1, 1], nulls: 0 });
@@ -47,13 +54,14 @@ describe('rolling kernels', () => {
 
   it('rollingDequeTime (max): the monotonic deque drops dominated rows and expired fronts', () => {
     const vals = Float64Array.from([5, 3, 4, 1, 2]);
-    const ends = Float64Array.from([0, 0, 0, 1, 3]);
+    // window 5: the row at 5 removes the row at 0, the row at 8 those at 1 and 2
+    const times = BigInt64Array.from([0n, 1n, 2n, 5n, 8n, 0n, 0n, 0n]);
     const out = new Float64Array(5);
     const valid = new Uint8Array(1);
     const f = () => new Float64Array(2);
     const front = Float64Array.from([-1, -1]);
     const back = Float64Array.from([-1, -1]);
-    rollingDequeTime(MAX, ends, 0, 0, 5, new Int32Array(8).fill(1), vals, new Uint8Array(8).fill(1), 7, f(), f(), front, back, new Float64Array(8), new Float64Array(8), 1, out, valid);
+    rollingDequeTime(MAX, times, times, 5n, 0, 0, 5, new Int32Array(8).fill(1), vals, new Uint8Array(8).fill(1), 7, f(), f(), front, back, new Float64Array(8), new Float64Array(8), 1, out, valid);
     expect(Array.from(out)).toEqual([5, 5, 5, 4, 2]);
   });
 
