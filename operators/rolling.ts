@@ -101,9 +101,9 @@ function parseWindow(window: unknown): { rows: number } | { ns: bigint } {
  * that comes unchanged from one of them is not encoded again (its codes are copied).
  *
  * **Cost per batch**: one key encoding, one generated loop evaluating the aggregated
- * expressions (if any, all at once, into reused buffers) and one Float64 read per aggregated column; for a
- * time window, one pass over the times to find the rows leaving; then one typed-array
- * loop per aggregation in which each row is added once and removed once (min/max: through
+ * expressions (if any, all at once, into reused buffers) and one Float64 read per aggregated column;
+ * then one typed-array loop per aggregation in which each row is added once and removed
+ * once, a time window's leaving rows found in the same loop (min/max: through
  * a monotonic deque; sums with Kahan compensation): O(rows) per batch, whatever the
  * window's length. With `expireAfter`, one more pass over the rows
  * tracks each key's last time (and an expiry sweep), about 7 µs per 200-row batch.
