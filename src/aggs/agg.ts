@@ -25,7 +25,7 @@
  * - `std` and `var` are sample statistics (`ddof = 1`, the pandas and polars default),
  *   computed with Welford's updates (and their inverse to remove a value from a window).
  */
-import { type DataType, type Field, type Schema, Type } from 'apache-arrow';
+import { type DataType, type Schema, Type } from 'apache-arrow';
 import { ColumnTypeError, InvalidOptionError, MissingColumnError } from '../errors';
 import { Expr, type ExprNode } from '../expr/expr';
 
@@ -164,12 +164,7 @@ export function parseAggs(aggs: unknown, option = 'aggs'): ReadonlyArray<{ name:
   });
 }
 
-/** Whether a column type can be aggregated numerically (values read as Float64). */
-export function isNumericType(field: Field): boolean {
-  return isNumericDataType(field.type);
-}
-
-/** Whether values of this type can be aggregated numerically (integers, Float32/64). */
+/** Whether values of this type can be aggregated numerically (integers, Float32/64; read as Float64). */
 export function isNumericDataType(type: DataType): boolean {
   const id = type.typeId as Type;
   return id === Type.Int || (id === Type.Float && (type as unknown as { precision: number }).precision > 0);
@@ -197,7 +192,7 @@ export function resolveAggs(schema: Schema, parsed: ReadonlyArray<{ name: string
     const index = names.indexOf(agg.column);
     if (index < 0) throw new MissingColumnError({ ...where, column: agg.column }, names);
     const field = schema.fields[index];
-    if (!isNumericType(field)) {
+    if (!isNumericDataType(field.type)) {
       throw new ColumnTypeError(`${agg.op}() needs a numeric column`, { ...where, column: agg.column, expected: NUMERIC_TYPES, actual: String(field.type) });
     }
     return { name, op: agg.op, column: agg.column, index, expr: null };
